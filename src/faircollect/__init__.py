@@ -1,0 +1,3 @@
+"""faircollect: lawful, humane collections for consumer-installment lenders."""
+
+__version__ = "0.1.0"

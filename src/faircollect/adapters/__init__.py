@@ -1,0 +1,1 @@
+"""Adapters: the database, files, channels and the clock, behind the services' ports."""

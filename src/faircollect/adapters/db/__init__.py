@@ -1,0 +1,1 @@
+"""The relational store: tables, migrations, bulk I/O and the unit of work."""

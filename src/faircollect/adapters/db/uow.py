@@ -1,0 +1,334 @@
+"""The SQL unit of work and its repositories: the book, the account views and the evidence log."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any, Self
+
+import polars as pl
+from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from faircollect.adapters.db import bulk, tables
+from faircollect.domain.evidence import EvidenceEntry, make_entry
+from faircollect.domain.schedule import AccountView, Charge, Installment, Payment
+from faircollect.interchange.validate import typed_schema
+from faircollect.ledger.frames import VIEW_SCHEMA, BookFrames
+
+STATE_SCHEMA = {**VIEW_SCHEMA, "source": pl.String()}
+MOVES_SCHEMA = {
+    "loan_id": pl.String(),
+    "moved_on": pl.Date(),
+    "from_bucket": pl.String(),
+    "to_bucket": pl.String(),
+    "cause": pl.String(),
+}
+_KEYS = {
+    "borrowers": ["borrower_id"],
+    "contacts": ["contact_id"],
+    "loans": ["loan_id"],
+    "installments": ["loan_id", "seq"],
+    "charges": ["charge_id"],
+    "payments": ["payment_id"],
+}
+
+
+@dataclass
+class SqlLoanRecord:
+    loan_id: str
+    borrower_id: str
+    currency: str
+    installments: list[Installment] = field(default_factory=list)
+    charges: list[Charge] = field(default_factory=list)
+    payments: list[Payment] = field(default_factory=list)
+
+
+def _cols(name: str) -> str:
+    return ", ".join(typed_schema(name))
+
+
+class SqlBookStore:
+    def __init__(self, conn: Connection, engine: Engine) -> None:
+        self._conn = conn
+        self._engine = engine
+
+    def is_empty(self) -> bool:
+        return self._conn.execute(select(tables.loans.c.loan_id).limit(1)).first() is None and (
+            self._conn.execute(select(tables.borrowers.c.borrower_id).limit(1)).first() is None
+        )
+
+    def load_table(self, name: str) -> pl.DataFrame:
+        order = ", ".join(_KEYS[name])
+        return bulk.read_frame(
+            self._engine.url, f"SELECT {_cols(name)} FROM {name} ORDER BY {order}", typed_schema(name)
+        )
+
+    def load_book(self) -> BookFrames:
+        return BookFrames(
+            loans=self.load_table("loans"),
+            installments=self.load_table("installments"),
+            charges=self.load_table("charges"),
+            payments=self.load_table("payments"),
+        )
+
+    def insert(self, name: str, frame: pl.DataFrame) -> int:
+        return bulk.insert_frame(self._conn, tables.BOOK_TABLES[name], frame)
+
+    def update(self, name: str, frame: pl.DataFrame) -> int:
+        return bulk.update_frame(self._conn, tables.BOOK_TABLES[name], frame, _KEYS[name])
+
+    def loan(self, loan_id: str) -> SqlLoanRecord | None:
+        t = tables
+        row = self._conn.execute(
+            select(t.loans.c.loan_id, t.loans.c.borrower_id, t.loans.c.currency).where(
+                t.loans.c.loan_id == loan_id
+            )
+        ).first()
+        if row is None:
+            return None
+        record = SqlLoanRecord(row.loan_id, row.borrower_id, row.currency)
+        i = t.installments.c
+        for r in self._conn.execute(
+            select(i.seq, i.due_date, i.principal_due, i.interest_due, i.fee_due)
+            .where(i.loan_id == loan_id)
+            .order_by(i.seq)
+        ):
+            record.installments.append(Installment(*r))
+        c = t.charges.c
+        for r in self._conn.execute(
+            select(c.charge_id, c.seq, c.posted_on, c.amount, c.kind).where(c.loan_id == loan_id)
+        ):
+            record.charges.append(Charge(*r))
+        p = t.payments.c
+        for r in self._conn.execute(
+            select(p.payment_id, p.paid_on, p.amount, p.reverses).where(p.loan_id == loan_id)
+        ):
+            record.payments.append(Payment(*r))
+        return record
+
+    def payment(self, payment_id: str) -> Payment | None:
+        p = tables.payments.c
+        r = self._conn.execute(
+            select(p.payment_id, p.paid_on, p.amount, p.reverses).where(p.payment_id == payment_id)
+        ).first()
+        return None if r is None else Payment(*r)
+
+    def payment_loan(self, payment_id: str) -> str | None:
+        p = tables.payments.c
+        return self._conn.execute(select(p.loan_id).where(p.payment_id == payment_id)).scalar()
+
+    def reversal_of(self, payment_id: str) -> str | None:
+        p = tables.payments.c
+        return self._conn.execute(select(p.payment_id).where(p.reverses == payment_id)).scalar()
+
+    def add_payment(self, *, loan_id: str, payment: Payment) -> None:
+        self._conn.execute(
+            insert(tables.payments).values(
+                payment_id=payment.payment_id,
+                loan_id=loan_id,
+                paid_on=payment.paid_on,
+                amount=payment.amount,
+                reverses=payment.reverses,
+            )
+        )
+
+
+class SqlAccountViews:
+    def __init__(self, conn: Connection, engine: Engine) -> None:
+        self._conn = conn
+        self._engine = engine
+
+    def _read(self, sql: str, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+        # Read through the unit of work's own connection when it has written, so it sees its writes.
+        result = self._conn.exec_driver_sql(sql)
+        rows = result.fetchall()
+        frame = pl.DataFrame(rows, schema=list(schema), orient="row", infer_schema_length=None)
+        exprs = []
+        for name, dtype in schema.items():
+            if dtype == pl.Date and frame.schema[name] == pl.String:
+                exprs.append(pl.col(name).str.to_date("%Y-%m-%d"))
+            else:
+                exprs.append(pl.col(name).cast(dtype))
+        return frame.select(exprs)
+
+    def state(self) -> pl.DataFrame:
+        return bulk.read_frame(
+            self._engine.url,
+            f"SELECT {', '.join(STATE_SCHEMA)} FROM account_state ORDER BY loan_id",
+            STATE_SCHEMA,
+        )
+
+    def state_of(self, loan_id: str) -> AccountView | None:
+        s = tables.account_state.c
+        r = self._conn.execute(select(*(s[c] for c in VIEW_SCHEMA)).where(s.loan_id == loan_id)).first()
+        return None if r is None else AccountView(*r)
+
+    def upsert_state(self, frame: pl.DataFrame, *, source: str) -> int:
+        rows = frame.select(list(VIEW_SCHEMA)).with_columns(pl.lit(source).alias("source"))
+        return bulk.upsert_frame(self._conn, tables.account_state, rows, ["loan_id"])
+
+    def put_state(self, view: AccountView, *, source: str) -> None:
+        values = {c: getattr(view, c) for c in VIEW_SCHEMA} | {"source": source}
+        upsert = sqlite_insert if self._conn.dialect.name == "sqlite" else pg_insert
+        stmt = upsert(tables.account_state).values(**values)
+        self._conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["loan_id"], set_={k: v for k, v in values.items() if k != "loan_id"}
+            )
+        )
+
+    def add_move(
+        self, *, loan_id: str, on: date, from_bucket: str | None, to_bucket: str, cause: str
+    ) -> None:
+        self._conn.execute(
+            insert(tables.bucket_moves).values(
+                loan_id=loan_id, moved_on=on, from_bucket=from_bucket, to_bucket=to_bucket, cause=cause
+            )
+        )
+
+    def write_snapshot(self, frame: pl.DataFrame) -> int:
+        return bulk.insert_frame(self._conn, tables.account_snapshots, frame.select(list(VIEW_SCHEMA)))
+
+    def snapshot(self, as_of: date) -> pl.DataFrame:
+        return bulk.read_frame(
+            self._engine.url,
+            f"SELECT {', '.join(VIEW_SCHEMA)} FROM account_snapshots "
+            f"WHERE as_of = '{as_of.isoformat()}' ORDER BY loan_id",
+            VIEW_SCHEMA,
+        )
+
+    def add_moves(self, frame: pl.DataFrame) -> int:
+        return bulk.insert_frame(self._conn, tables.bucket_moves, frame.select(list(MOVES_SCHEMA)))
+
+    def moves(self, *, since: date | None = None) -> pl.DataFrame:
+        where = f" WHERE moved_on >= '{since.isoformat()}'" if since else ""
+        return self._read(
+            f"SELECT {', '.join(MOVES_SCHEMA)} FROM bucket_moves{where} ORDER BY moved_on, loan_id, id",
+            MOVES_SCHEMA,
+        )
+
+    def cycle_dates(self) -> list[date]:
+        c = tables.cycle_runs.c
+        return list(self._conn.execute(select(c.as_of).order_by(c.as_of)).scalars())
+
+    def record_cycle(
+        self,
+        *,
+        as_of: date,
+        started_at: str,
+        finished_at: str,
+        loans: int,
+        moves: int,
+        forced: bool,
+        digest: str,
+    ) -> None:
+        self._conn.execute(
+            insert(tables.cycle_runs).values(
+                as_of=as_of,
+                started_at=started_at,
+                finished_at=finished_at,
+                loans=loans,
+                moves=moves,
+                forced=forced,
+                digest=digest,
+            )
+        )
+
+
+class SqlEvidenceLog:
+    """Appends hash-linked entries; the database's triggers refuse any change to old ones."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._head: EvidenceEntry | None = None
+        self._head_known = False
+
+    def head(self) -> EvidenceEntry | None:
+        if not self._head_known:
+            e = tables.evidence.c
+            r = self._conn.execute(select(tables.evidence).order_by(e.seq.desc()).limit(1)).first()
+            self._head = None if r is None else EvidenceEntry(*r)
+            self._head_known = True
+        return self._head
+
+    def append(
+        self, *, at: datetime, action: str, actor: str, subject: str, payload: Mapping[str, Any]
+    ) -> EvidenceEntry:
+        if self._conn.dialect.name == "postgresql" and not self._head_known:
+            self._conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (_lock_id("evidence"),))
+        entry = make_entry(
+            prev=self.head(), at=at, action=action, actor=actor, subject=subject, payload=payload
+        )
+        self._conn.execute(
+            insert(tables.evidence).values(
+                seq=entry.seq,
+                at=entry.at,
+                action=entry.action,
+                actor=entry.actor,
+                subject=entry.subject,
+                payload=entry.payload,
+                prev_hash=entry.prev_hash,
+                hash=entry.hash,
+            )
+        )
+        self._head = entry
+        return entry
+
+    def entries(self) -> Iterator[EvidenceEntry]:
+        e = tables.evidence.c
+        result = self._conn.execution_options(yield_per=5000).execute(select(tables.evidence).order_by(e.seq))
+        for r in result:
+            yield EvidenceEntry(*r)
+
+    def count(self) -> int:
+        return int(self._conn.execute(select(func.count()).select_from(tables.evidence)).scalar_one())
+
+
+def _lock_id(name: str) -> int:
+    return zlib.crc32(f"faircollect:{name}".encode())
+
+
+class SqlUnitOfWork:
+    """One connection, one transaction. Rolled back unless ``commit`` is called."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def __enter__(self) -> Self:
+        self._conn = self._engine.connect()
+        self._tx = self._conn.begin()
+        self.book = SqlBookStore(self._conn, self._engine)
+        self.views = SqlAccountViews(self._conn, self._engine)
+        self.evidence = SqlEvidenceLog(self._conn)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._tx.is_active:
+            self._tx.rollback()
+        self._conn.close()
+
+    def commit(self) -> None:
+        self._tx.commit()
+        self._tx = self._conn.begin()
+        self.evidence = SqlEvidenceLog(self._conn)
+
+    def rollback(self) -> None:
+        self._tx.rollback()
+        self._tx = self._conn.begin()
+        self.evidence = SqlEvidenceLog(self._conn)
+
+    def lock(self, name: str) -> None:
+        """Serialise writers of ``name`` (PostgreSQL advisory lock; SQLite has one writer anyway)."""
+        if self._conn.dialect.name == "postgresql":
+            self._conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (_lock_id(name),))
+        else:
+            # A write statement, even one that touches no row, takes SQLite's RESERVED lock now,
+            # so a second writer waits here (busy_timeout) instead of failing at its first write.
+            self._conn.exec_driver_sql("DELETE FROM cycle_runs WHERE 0")

@@ -1,0 +1,1 @@
+"""The faces of the platform: the CLI (and, later, the API, the console and the portal)."""

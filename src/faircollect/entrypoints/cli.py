@@ -1,0 +1,278 @@
+"""The ``faircollect`` command. Forms fixed by ``shared/spec/cli.md``; exit 0 ok, 2 bad input, 1 else."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, NoReturn
+from zoneinfo import ZoneInfo
+
+import click
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from faircollect.adapters.interchange.reader import read_folder
+from faircollect.bootstrap import Platform, bootstrap
+from faircollect.domain.errors import BadInput, Conflict, FaircollectError, NotFound
+from faircollect.domain.money import AmountFormatError, format_minor, parse_minor
+from faircollect.services import daily_cycle, evidence, export, ingest, payments
+
+app = typer.Typer(
+    name="faircollect",
+    help="Lawful, humane collections for consumer-installment lenders.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+export_app = typer.Typer(help="Write views of the book.", no_args_is_help=True)
+payments_app = typer.Typer(help="Post or reverse single payments (re-grades at once).", no_args_is_help=True)
+evidence_app = typer.Typer(help="The tamper-evident record.", no_args_is_help=True)
+book_app = typer.Typer(help="Sample loan books.", no_args_is_help=True)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+app.add_typer(payments_app, name="payments")
+app.add_typer(evidence_app, name="evidence")
+app.add_typer(book_app, name="book")
+app.add_typer(db_app, name="db")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class UsageProblem(Exception):
+    """Bad command-line input: exit status 2."""
+
+
+def _date(text: str, option: str) -> date:
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageProblem(f"{option}: {text!r} is not a date YYYY-MM-DD") from None
+
+
+@contextmanager
+def _platform() -> Iterator[Platform]:
+    platform = bootstrap()
+    try:
+        yield platform
+    finally:
+        platform.close()
+
+
+def _today(platform: Platform) -> date:
+    return platform.clock.now().astimezone(ZoneInfo(platform.settings.default_timezone)).date()
+
+
+AsOf = Annotated[str, typer.Option("--as-of", help="the as-of date, YYYY-MM-DD")]
+
+
+@app.command("ingest")
+def ingest_cmd(folder: Annotated[Path, typer.Argument(help="a loan-book folder in interchange v1")]) -> None:
+    """Import a loan-book folder in one transaction: it lands whole or not at all."""
+    raw = read_folder(folder)
+    for warning in raw.warnings:
+        err.print(f"warning: {warning}", markup=False)
+    with _platform() as platform:
+        report = ingest.ingest(uow=platform.uow(), raw=raw, actor="cli:ingest", now=platform.clock.now())
+    table = Table(title=f"ingested {folder}")
+    for col in ("table", "new", "changed", "unchanged"):
+        table.add_column(col, justify="right" if col != "table" else "left")
+    for name, c in report.counts.items():
+        table.add_row(name, str(c.new), str(c.changed), str(c.unchanged))
+    out.print(table)
+    if not report.changed_anything:
+        out.print("nothing changed: the book already held these rows")
+
+
+@app.command("run-day")
+def run_day_cmd(
+    as_of: AsOf,
+    force: Annotated[bool, typer.Option(help="run a date earlier than the latest one run")] = False,
+) -> None:
+    """Run the daily cycle for one date; a rerun of the same date changes nothing."""
+    day = _date(as_of, "--as-of")
+    with _platform() as platform:
+        report = daily_cycle.run_day(
+            uow=platform.uow(),
+            as_of=day,
+            clock=platform.clock,
+            edges=platform.settings.bucket_edges,
+            force=force,
+        )
+    if report.already_ran:
+        out.print(f"the cycle for {day} already ran: nothing changed, nothing sent")
+    _print_buckets(report)
+
+
+def _print_buckets(report: daily_cycle.CycleReport) -> None:
+    table = Table(title=f"accounts on {report.as_of} ({report.loans} loans, {report.moves} bucket moves)")
+    for col in ("bucket", "currency", "accounts", "overdue", "outstanding"):
+        table.add_column(col, justify="left" if col in ("bucket", "currency") else "right")
+    for line in report.buckets:
+        table.add_row(
+            line.bucket,
+            line.currency,
+            f"{line.accounts:,}",
+            format_minor(line.overdue_amount),
+            format_minor(line.outstanding_total),
+        )
+    out.print(table)
+
+
+@export_app.command("accounts")
+def export_accounts_cmd(
+    as_of: AsOf,
+    out_file: Annotated[Path, typer.Option("--out", help="CSV file to write")],
+) -> None:
+    """Write the as-of view of every loan as CSV, sorted by loan_id."""
+    day = _date(as_of, "--as-of")
+    with _platform() as platform:
+        frame = export.export_accounts(uow=platform.uow(), as_of=day, edges=platform.settings.bucket_edges)
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    frame.write_csv(out_file)
+    out.print(f"wrote {frame.height:,} accounts as of {day} to {out_file}")
+
+
+def _amount(text: str) -> int:
+    try:
+        return parse_minor(text)
+    except AmountFormatError as exc:
+        raise UsageProblem(f"--amount: {exc}") from None
+
+
+@payments_app.command("post")
+def payments_post(
+    loan: Annotated[str, typer.Option(help="loan_id")],
+    payment_id: Annotated[str, typer.Option("--id", help="a new payment_id")],
+    paid_on: Annotated[str, typer.Option(help="YYYY-MM-DD")],
+    amount: Annotated[str, typer.Option(help="decimal amount, e.g. 523.40")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="re-grade as of (default today)")] = None,
+) -> None:
+    """Post one payment and re-grade its account at once."""
+    with _platform() as platform:
+        day = _date(as_of, "--as-of") if as_of else _today(platform)
+        result = payments.post_payment(
+            uow=platform.uow(),
+            loan_id=loan,
+            payment_id=payment_id,
+            paid_on=_date(paid_on, "--paid-on"),
+            amount=_amount(amount),
+            as_of=day,
+            now=platform.clock.now(),
+            actor="cli:payments",
+            edges=platform.settings.bucket_edges,
+        )
+    _print_regrade(result)
+
+
+@payments_app.command("reverse")
+def payments_reverse(
+    payment: Annotated[str, typer.Option(help="payment_id to cancel")],
+    reversal_id: Annotated[str, typer.Option("--id", help="a new payment_id for the reversing row")],
+    paid_on: Annotated[str, typer.Option(help="YYYY-MM-DD")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="re-grade as of (default today)")] = None,
+) -> None:
+    """Reverse one payment (a bounced debit) and re-grade its account at once."""
+    with _platform() as platform:
+        day = _date(as_of, "--as-of") if as_of else _today(platform)
+        result = payments.reverse_payment(
+            uow=platform.uow(),
+            payment_id=payment,
+            reversal_id=reversal_id,
+            paid_on=_date(paid_on, "--paid-on"),
+            as_of=day,
+            now=platform.clock.now(),
+            actor="cli:payments",
+            edges=platform.settings.bucket_edges,
+        )
+    _print_regrade(result)
+
+
+def _print_regrade(result: payments.Regrade) -> None:
+    a = result.after
+    before = result.before.bucket if result.before else "-"
+    out.print(
+        f"{result.loan_id}: {before} -> {a.bucket}, dpd {a.dpd}, overdue {format_minor(a.overdue_amount)}, "
+        f"outstanding {format_minor(a.outstanding_total)}, {a.status}",
+        markup=False,
+    )
+
+
+@evidence_app.command("verify")
+def evidence_verify() -> None:
+    """Walk the whole chain; name the first broken entry, if any (exit 1 then)."""
+    with _platform() as platform:
+        held, broken = evidence.verify_evidence(uow=platform.uow())
+    if broken is None:
+        out.print(f"evidence intact: {held:,} entries verified")
+        return
+    print(f"evidence BROKEN at entry {broken.seq}: {broken.reason} ({held:,} entries before it hold)", file=sys.stderr)
+    raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema to the newest migration."""
+    with _platform():
+        out.print("schema is at the newest migration")
+
+
+@book_app.command("generate")
+def book_generate(
+    out_dir: Annotated[Path, typer.Argument(help="folder to write the interchange files into")],
+    loans: Annotated[int, typer.Option(min=1)] = 2000,
+    seed: Annotated[int, typer.Option()] = 7,
+    until: Annotated[str | None, typer.Option(help="last day of payment history (default today)")] = None,
+    years: Annotated[int, typer.Option(min=1, max=5, help="years of disbursals before --until")] = 2,
+) -> None:
+    """Write a seeded, reproducible sample book (Chinese borrowers, several products and behaviours)."""
+    from faircollect.samplebook import generate_book
+
+    end = _date(until, "--until") if until else datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    stats = generate_book(
+        out_dir, loans=loans, seed=seed, first_disbursal=end - timedelta(days=365 * years), history_until=end
+    )
+    out.print(f"wrote a sample book of {stats.loans:,} loans to {out_dir}")
+
+
+def _fail(code: int, message: str) -> NoReturn:
+    print(message, file=sys.stderr)
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the command, map errors to exit status and a reason on stderr."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        _fail(1, "aborted")
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except BadInput as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        _fail(2, f"refused: {len(exc.problems)} problem(s); nothing was imported or changed")
+    except (UsageProblem, Conflict) as exc:
+        _fail(2, f"error: {exc}")
+    except NotFound as exc:
+        _fail(2, f"error: {exc}")
+    except FaircollectError as exc:
+        _fail(1, f"error: {exc}")
+    except Exception as exc:
+        if os.environ.get("FAIRCOLLECT_DEBUG"):
+            raise
+        _fail(1, f"error: {type(exc).__name__}: {exc} (set FAIRCOLLECT_DEBUG=1 for the traceback)")
+
+
+if __name__ == "__main__":
+    main()
