@@ -213,7 +213,10 @@ def evidence_verify() -> None:
     if broken is None:
         out.print(f"evidence intact: {held:,} entries verified")
         return
-    print(f"evidence BROKEN at entry {broken.seq}: {broken.reason} ({held:,} entries before it hold)", file=sys.stderr)
+    print(
+        f"evidence BROKEN at entry {broken.seq}: {broken.reason} ({held:,} entries before it hold)",
+        file=sys.stderr,
+    )
     raise typer.Exit(1)
 
 

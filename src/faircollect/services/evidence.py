@@ -9,4 +9,8 @@ from faircollect.services.ports import UnitOfWork
 def verify_evidence(*, uow: UnitOfWork) -> tuple[int, ChainBreak | None]:
     """How many entries hold, and the first broken one if any."""
     with uow:
-        return verify_chain(uow.evidence.entries())
+        entries = uow.evidence.entries()
+        try:
+            return verify_chain(entries)
+        finally:
+            entries.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -23,7 +23,7 @@ class EvidenceLog(Protocol):
         self, *, at: datetime, action: str, actor: str, subject: str, payload: Mapping[str, Any]
     ) -> EvidenceEntry: ...
 
-    def entries(self) -> Iterator[EvidenceEntry]: ...
+    def entries(self) -> Generator[EvidenceEntry]: ...
 
     def head(self) -> EvidenceEntry | None: ...
 

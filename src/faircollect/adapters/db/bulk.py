@@ -1,7 +1,8 @@
 """Columnar bulk I/O: whole tables in and out as Polars frames.
 
-Reads go through ADBC (Arrow-native drivers for SQLite and PostgreSQL), so a
-million-loan book arrives as columns without a Python loop per row. Writes go
+PostgreSQL reads go through ADBC (an Arrow-native driver), so a million-loan
+book arrives as columns without a Python loop per row; SQLite reads go through
+the standard library's driver in large batches (see ``read_frame``). Writes go
 through the unit of work's own connection, so they stay inside its
 transaction: COPY on PostgreSQL, executemany on SQLite.
 """
@@ -21,10 +22,6 @@ _CHUNK = 200_000
 
 def _adbc_connect(url: URL) -> Any:
     backend = url.get_backend_name()
-    if backend == "sqlite":
-        import adbc_driver_sqlite.dbapi as sqlite_adbc
-
-        return sqlite_adbc.connect(url.database or ":memory:")
     if backend == "postgresql":
         import adbc_driver_postgresql.dbapi as pg_adbc
 
@@ -33,13 +30,31 @@ def _adbc_connect(url: URL) -> Any:
     raise ValueError(f"no bulk reader for {backend}")
 
 
-def read_frame(url: URL, sql: str, schema: Mapping[str, pl.DataType | type[pl.DataType]]) -> pl.DataFrame:
-    """Run ``sql`` and return its rows as a frame cast to ``schema`` (dates parsed on SQLite)."""
-    with _adbc_connect(url) as conn, conn.cursor() as cur:
+def read_frame(conn: Connection, sql: str, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    """Run ``sql`` and return its rows as a frame cast to ``schema``.
+
+    PostgreSQL: through ADBC on a connection of its own (the caller holds the
+    book's advisory lock, so what it reads is stable). SQLite: through the
+    unit of work's own connection, never a second SQLite library in the same
+    process (two copies of SQLite in one process break its file locks).
+    """
+    if conn.dialect.name == "postgresql":
+        with _adbc_connect(conn.engine.url) as adbc, adbc.cursor() as cur:
+            cur.execute(sql)
+            table = cur.fetch_arrow_table()
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)
+    else:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        cur = raw.cursor()
         cur.execute(sql)
-        table = cur.fetch_arrow_table()
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
+        names = [d[0] for d in cur.description]
+        parts = []
+        while rows := cur.fetchmany(_CHUNK):
+            parts.append(pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None))
+        cur.close()
+        frame = pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame()
     if frame.height == 0:
         return pl.DataFrame(schema=dict(schema))
     exprs = []

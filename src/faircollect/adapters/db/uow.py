@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
@@ -65,7 +65,7 @@ class SqlBookStore:
     def load_table(self, name: str) -> pl.DataFrame:
         order = ", ".join(_KEYS[name])
         return bulk.read_frame(
-            self._engine.url, f"SELECT {_cols(name)} FROM {name} ORDER BY {order}", typed_schema(name)
+            self._conn, f"SELECT {_cols(name)} FROM {name} ORDER BY {order}", typed_schema(name)
         )
 
     def load_book(self) -> BookFrames:
@@ -143,22 +143,9 @@ class SqlAccountViews:
         self._conn = conn
         self._engine = engine
 
-    def _read(self, sql: str, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
-        # Read through the unit of work's own connection when it has written, so it sees its writes.
-        result = self._conn.exec_driver_sql(sql)
-        rows = result.fetchall()
-        frame = pl.DataFrame(rows, schema=list(schema), orient="row", infer_schema_length=None)
-        exprs = []
-        for name, dtype in schema.items():
-            if dtype == pl.Date and frame.schema[name] == pl.String:
-                exprs.append(pl.col(name).str.to_date("%Y-%m-%d"))
-            else:
-                exprs.append(pl.col(name).cast(dtype))
-        return frame.select(exprs)
-
     def state(self) -> pl.DataFrame:
         return bulk.read_frame(
-            self._engine.url,
+            self._conn,
             f"SELECT {', '.join(STATE_SCHEMA)} FROM account_state ORDER BY loan_id",
             STATE_SCHEMA,
         )
@@ -196,7 +183,7 @@ class SqlAccountViews:
 
     def snapshot(self, as_of: date) -> pl.DataFrame:
         return bulk.read_frame(
-            self._engine.url,
+            self._conn,
             f"SELECT {', '.join(VIEW_SCHEMA)} FROM account_snapshots "
             f"WHERE as_of = '{as_of.isoformat()}' ORDER BY loan_id",
             VIEW_SCHEMA,
@@ -207,7 +194,8 @@ class SqlAccountViews:
 
     def moves(self, *, since: date | None = None) -> pl.DataFrame:
         where = f" WHERE moved_on >= '{since.isoformat()}'" if since else ""
-        return self._read(
+        return bulk.read_frame(
+            self._conn,
             f"SELECT {', '.join(MOVES_SCHEMA)} FROM bucket_moves{where} ORDER BY moved_on, loan_id, id",
             MOVES_SCHEMA,
         )
@@ -279,11 +267,14 @@ class SqlEvidenceLog:
         self._head = entry
         return entry
 
-    def entries(self) -> Iterator[EvidenceEntry]:
+    def entries(self) -> Generator[EvidenceEntry]:
         e = tables.evidence.c
         result = self._conn.execution_options(yield_per=5000).execute(select(tables.evidence).order_by(e.seq))
-        for r in result:
-            yield EvidenceEntry(*r)
+        try:
+            for r in result:
+                yield EvidenceEntry(*r)
+        finally:
+            result.close()
 
     def count(self) -> int:
         return int(self._conn.execute(select(func.count()).select_from(tables.evidence)).scalar_one())
