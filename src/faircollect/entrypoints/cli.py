@@ -12,6 +12,7 @@ from typing import Annotated, NoReturn
 from zoneinfo import ZoneInfo
 
 import click
+import polars as pl
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -243,6 +244,116 @@ def book_generate(
         out_dir, loans=loans, seed=seed, first_disbursal=end - timedelta(days=365 * years), history_until=end
     )
     out.print(f"wrote a sample book of {stats.loans:,} loans to {out_dir}")
+
+
+@app.command("demo")
+def demo(
+    loans: Annotated[int, typer.Option(min=10, help="loans in the sample book")] = 3000,
+    seed: Annotated[int, typer.Option(help="seed of the sample book")] = 7,
+    days: Annotated[int, typer.Option(min=1, max=366, help="days of cycles to run, ending on --until")] = 42,
+    until: Annotated[
+        str | None, typer.Option(help="last cycle date (default today in Asia/Shanghai)")
+    ] = None,
+    book_dir: Annotated[Path, typer.Option("--dir", help="where to write the sample book")] = Path(
+        "demo-book"
+    ),
+) -> None:
+    """Build a sample book, ingest it, run the daily cycle over several weeks and summarise."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from faircollect.samplebook import generate_book
+
+    with _platform() as platform:
+        end = _date(until, "--until") if until else _today(platform)
+        start = end - timedelta(days=days - 1)
+        columns = (
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=out) as progress:
+            task = progress.add_task("building the sample book", total=None)
+
+            def step(stage: str, done: int, total: int) -> None:
+                progress.update(task, description=f"sample book: {stage}", completed=done, total=total)
+
+            stats = generate_book(
+                book_dir,
+                loans=loans,
+                seed=seed,
+                first_disbursal=end - timedelta(days=730),
+                history_until=end,
+                progress=step,
+            )
+            progress.update(task, description="sample book written", completed=1, total=1)
+            ingest_task = progress.add_task("ingesting", total=1)
+            report = ingest.ingest(
+                uow=platform.uow(), raw=read_folder(book_dir), actor="cli:demo", now=platform.clock.now()
+            )
+            progress.update(ingest_task, completed=1)
+            with platform.uow() as uow:
+                ran = set(uow.views.cycle_dates())
+            latest = max(ran) if ran else None
+            todo = [start + timedelta(days=d) for d in range(days)]
+            todo = [d for d in todo if d not in ran and (latest is None or d > latest)]
+            cycle_task = progress.add_task("daily cycle", total=len(todo))
+            last_report = None
+            for day in todo:
+                progress.update(cycle_task, description=f"daily cycle {day}")
+                last_report = daily_cycle.run_day(
+                    uow=platform.uow(), as_of=day, clock=platform.clock, edges=platform.settings.bucket_edges
+                )
+                progress.advance(cycle_task)
+        out.print(
+            f"sample book: {stats.borrowers:,} borrowers, {stats.loans:,} loans, {stats.installments:,} "
+            f"installments, {stats.payments:,} payments ({stats.reversals:,} reversals), {stats.charges:,} "
+            f"charges, {stats.contacts:,} contacts -> {book_dir}"
+        )
+        new_rows = sum(c.new for c in report.counts.values())
+        out.print(f"ingested: {new_rows:,} new rows; cycles run: {len(todo)} ({start} .. {end})")
+        if last_report is None:
+            last_report = daily_cycle.run_day(
+                uow=platform.uow(), as_of=max(ran), clock=platform.clock, edges=platform.settings.bucket_edges
+            )
+        _print_buckets(last_report)
+        _print_bucket_chart(last_report)
+        with platform.uow() as uow:
+            moves = uow.views.moves(since=start)
+        _print_moves(moves, start, end)
+        out.print(
+            "[dim]The ops console and the borrower portal come with the API issue; "
+            "this demo stops at the summary.[/dim]"
+        )
+
+
+def _print_bucket_chart(report: daily_cycle.CycleReport) -> None:
+    counts: dict[str, int] = {}
+    for line in report.buckets:
+        counts[line.bucket] = counts.get(line.bucket, 0) + line.accounts
+    widest = max(counts.values(), default=1)
+    out.print(f"[bold]accounts by bucket on {report.as_of}[/bold]")
+    for bucket, n in counts.items():
+        bar = "█" * max(1, round(40 * n / widest)) if n else ""
+        out.print(f"  {bucket:>4} {bar} {n:,}")
+
+
+def _print_moves(moves: pl.DataFrame, start: date, end: date) -> None:
+    if moves.height == 0:
+        out.print("no bucket moves in the period")
+        return
+    pairs = (
+        moves.with_columns(pl.col("from_bucket").fill_null("new"))
+        .group_by("from_bucket", "to_bucket", "cause")
+        .agg(pl.len().alias("moves"))
+        .sort("moves", descending=True)
+    )
+    table = Table(title=f"bucket moves {start} .. {end}")
+    for col in ("from", "to", "cause", "moves"):
+        table.add_column(col, justify="right" if col == "moves" else "left")
+    for frm, to, cause, n in pairs.head(15).iter_rows():
+        table.add_row(frm, to, cause, f"{n:,}")
+    out.print(table)
 
 
 def _fail(code: int, message: str) -> NoReturn:

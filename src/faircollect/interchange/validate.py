@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 from zoneinfo import available_timezones
 
 import polars as pl
@@ -96,7 +97,7 @@ def _amount(s: pl.Expr, kind: Kind) -> tuple[pl.Expr, pl.Expr]:
         .then(_quote(s) + pl.lit(" is too large"))
         .otherwise(_quote(s) + pl.lit(" is not a decimal amount like 1234.50"))
     )
-    error = pl.when(s.is_not_null() & ~ok).then(bad_format)
+    error: Any = pl.when(s.is_not_null() & ~ok).then(bad_format)
     if kind is Kind.AMOUNT:
         error = error.when(value < 0).then(_quote(s) + pl.lit(" is negative; only charges may be negative"))
     elif kind is Kind.AMOUNT_POSITIVE:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import polars as pl
 
@@ -17,10 +18,11 @@ from faircollect.ledger.frames import VIEW_SCHEMA, BookFrames
 
 def bucket_expr(dpd: pl.Expr, edges: Sequence[int] = DEFAULT_BUCKET_EDGES) -> pl.Expr:
     """The bucket of each dpd, as ``domain.schedule.bucket_for`` names it."""
-    chain = pl.when(dpd <= 0).then(pl.lit("M0"))
+    chain: Any = pl.when(dpd <= 0).then(pl.lit("M0"))
     for index, edge in enumerate(edges, start=1):
         chain = chain.when(dpd <= edge).then(pl.lit(f"M{index}"))
-    return chain.otherwise(pl.lit(f"M{len(edges) + 1}+"))
+    result: pl.Expr = chain.otherwise(pl.lit(f"M{len(edges) + 1}+"))
+    return result
 
 
 def paid_totals(payments: pl.LazyFrame, as_of: date) -> pl.LazyFrame:

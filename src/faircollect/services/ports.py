@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping
+from collections.abc import Generator, Mapping, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -29,12 +29,18 @@ class EvidenceLog(Protocol):
 
 
 class LoanRecord(Protocol):
-    loan_id: str
-    borrower_id: str
-    currency: str
-    installments: list[Installment]
-    charges: list[Charge]
-    payments: list[Payment]
+    @property
+    def loan_id(self) -> str: ...
+    @property
+    def borrower_id(self) -> str: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def installments(self) -> Sequence[Installment]: ...
+    @property
+    def charges(self) -> Sequence[Charge]: ...
+    @property
+    def payments(self) -> Sequence[Payment]: ...
 
 
 class BookStore(Protocol):
@@ -83,9 +89,12 @@ class AccountViews(Protocol):
 class UnitOfWork(Protocol):
     """One transaction: everything done through it lands together on commit, or not at all."""
 
-    book: BookStore
-    views: AccountViews
-    evidence: EvidenceLog
+    @property
+    def book(self) -> BookStore: ...
+    @property
+    def views(self) -> AccountViews: ...
+    @property
+    def evidence(self) -> EvidenceLog: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

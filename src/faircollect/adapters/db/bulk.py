@@ -45,7 +45,7 @@ def read_frame(conn: Connection, sql: str, schema: Mapping[str, pl.DataType]) ->
         frame = pl.from_arrow(table)
         assert isinstance(frame, pl.DataFrame)
     else:
-        raw = conn.connection.dbapi_connection
+        raw: Any = conn.connection.dbapi_connection
         assert raw is not None
         cur = raw.cursor()
         cur.execute(sql)
@@ -88,7 +88,7 @@ def insert_frame(conn: Connection, table: Table, frame: pl.DataFrame) -> int:
     if frame.height == 0:
         return 0
     cols = list(frame.columns)
-    raw = conn.connection.dbapi_connection
+    raw: Any = conn.connection.dbapi_connection
     assert raw is not None
     if conn.dialect.name == "sqlite":
         sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
@@ -112,7 +112,7 @@ def update_frame(conn: Connection, table: Table, frame: pl.DataFrame, keys: Sequ
     if frame.height == 0:
         return 0
     setcols = [c for c in frame.columns if c not in keys]
-    raw = conn.connection.dbapi_connection
+    raw: Any = conn.connection.dbapi_connection
     assert raw is not None
     mark = "?" if conn.dialect.name == "sqlite" else "%s"
     sql = (
@@ -137,7 +137,7 @@ def upsert_frame(conn: Connection, table: Table, frame: pl.DataFrame, keys: Sequ
     conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET " + ", ".join(
         f"{c} = excluded.{c}" for c in setcols
     )
-    raw = conn.connection.dbapi_connection
+    raw: Any = conn.connection.dbapi_connection
     assert raw is not None
     if conn.dialect.name == "sqlite":
         sql = (

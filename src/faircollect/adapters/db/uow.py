@@ -93,22 +93,22 @@ class SqlBookStore:
             return None
         record = SqlLoanRecord(row.loan_id, row.borrower_id, row.currency)
         i = t.installments.c
-        for r in self._conn.execute(
+        for ir in self._conn.execute(
             select(i.seq, i.due_date, i.principal_due, i.interest_due, i.fee_due)
             .where(i.loan_id == loan_id)
             .order_by(i.seq)
         ):
-            record.installments.append(Installment(*r))
+            record.installments.append(Installment(*ir))
         c = t.charges.c
-        for r in self._conn.execute(
+        for cr in self._conn.execute(
             select(c.charge_id, c.seq, c.posted_on, c.amount, c.kind).where(c.loan_id == loan_id)
         ):
-            record.charges.append(Charge(*r))
+            record.charges.append(Charge(*cr))
         p = t.payments.c
-        for r in self._conn.execute(
+        for pr in self._conn.execute(
             select(p.payment_id, p.paid_on, p.amount, p.reverses).where(p.loan_id == loan_id)
         ):
-            record.payments.append(Payment(*r))
+            record.payments.append(Payment(*pr))
         return record
 
     def payment(self, payment_id: str) -> Payment | None:

@@ -29,7 +29,7 @@ def read_folder(folder: Path) -> RawBook:
     tables: dict[str, RawTable] = {}
     if not folder.is_dir():
         return RawBook(str(folder), {}, [(str(folder), None, None, "not a folder")], [])
-    known = set()
+    known: set[str] = set()
     for spec in FILES:
         candidates = [folder / f"{spec.name}.csv", folder / f"{spec.name}.parquet"]
         found = [p for p in candidates if p.is_file()]
