@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 from zoneinfo import ZoneInfo
 
-import click
 import polars as pl
 import typer
 from rich.console import Console
@@ -364,14 +363,8 @@ def _fail(code: int, message: str) -> NoReturn:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command, map errors to exit status and a reason on stderr."""
     try:
-        app(args=argv, standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        _fail(1, "aborted")
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(2)
+        # Typer's standalone mode handles usage errors (exit 2) and --help itself.
+        app(args=argv, prog_name="faircollect")
     except BadInput as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
