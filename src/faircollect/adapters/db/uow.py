@@ -63,10 +63,8 @@ class SqlBookStore:
         )
 
     def load_table(self, name: str) -> pl.DataFrame:
-        order = ", ".join(_KEYS[name])
-        return bulk.read_frame(
-            self._conn, f"SELECT {_cols(name)} FROM {name} ORDER BY {order}", typed_schema(name)
-        )
+        """A whole table as a typed frame, in storage order (callers sort where order matters)."""
+        return bulk.read_frame(self._conn, f"SELECT {_cols(name)} FROM {name}", typed_schema(name))
 
     def load_book(self) -> BookFrames:
         return BookFrames(
@@ -146,7 +144,7 @@ class SqlAccountViews:
     def state(self) -> pl.DataFrame:
         return bulk.read_frame(
             self._conn,
-            f"SELECT {', '.join(STATE_SCHEMA)} FROM account_state ORDER BY loan_id",
+            f"SELECT {', '.join(STATE_SCHEMA)} FROM account_state",
             STATE_SCHEMA,
         )
 

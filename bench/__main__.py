@@ -1,0 +1,30 @@
+"""``python -m bench [book|kernel|regrade|all] [options]``: run benchmarks, update docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    name = sys.argv[1] if len(sys.argv) > 1 else "all"
+    rest = sys.argv[2:]
+    names = ["kernel", "regrade", "book"] if name == "all" else [name]
+    for n in names:
+        if n == "book":
+            from bench import book
+
+            book.main(rest)
+        elif n == "kernel":
+            from bench import kernel
+
+            kernel.main(rest)
+        elif n == "regrade":
+            from bench import regrade
+
+            regrade.main(rest)
+        else:
+            raise SystemExit(f"unknown benchmark {n!r}: book, kernel, regrade or all")
+
+
+if __name__ == "__main__":
+    main()
