@@ -45,6 +45,13 @@ def format_minor(value: int) -> str:
     return f"{sign}{whole}.{frac:02d}"
 
 
+def format_grouped(value: int) -> str:
+    """Minor units for people to read: thousands grouped, two decimals (``1,234,567.80``)."""
+    sign = "-" if value < 0 else ""
+    whole, frac = divmod(abs(value), 100)
+    return f"{sign}{whole:,}.{frac:02d}"
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Money:
     """An amount in minor units of one currency. Mixing currencies raises."""

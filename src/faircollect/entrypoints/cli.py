@@ -19,7 +19,7 @@ from rich.table import Table
 from faircollect.adapters.interchange.reader import read_folder
 from faircollect.bootstrap import Platform, bootstrap
 from faircollect.domain.errors import BadInput, Conflict, FaircollectError, NotFound
-from faircollect.domain.money import AmountFormatError, format_minor, parse_minor
+from faircollect.domain.money import AmountFormatError, format_grouped, format_minor, parse_minor
 from faircollect.services import daily_cycle, evidence, export, ingest, payments
 
 app = typer.Typer(
@@ -120,8 +120,8 @@ def _print_buckets(report: daily_cycle.CycleReport) -> None:
             line.bucket,
             line.currency,
             f"{line.accounts:,}",
-            format_minor(line.overdue_amount),
-            format_minor(line.outstanding_total),
+            format_grouped(line.overdue_amount),
+            format_grouped(line.outstanding_total),
         )
     out.print(table)
 
