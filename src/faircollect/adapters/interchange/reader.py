@@ -82,9 +82,13 @@ def _read_csv(name: str, path: Path) -> tuple[RawTable | None, list[Problem]]:
     if dupes:
         return None, [(path.name, 1, d, "column appears twice in the header") for d in dupes]
     if _simple(data, len(header)):
-        frame = pl.read_csv(io.BytesIO(data), infer_schema=False, quote_char=None)
-        frame = frame.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias(LINE))
-        return RawTable(name, path.name, frame, digest), []
+        try:
+            frame = pl.read_csv(io.BytesIO(data), infer_schema=False, quote_char=None)
+        except pl.exceptions.PolarsError:
+            pass  # the exact reader below names the line
+        else:
+            frame = frame.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias(LINE))
+            return RawTable(name, path.name, frame, digest), []
     return _read_csv_exact(name, path, text, header, digest)
 
 
