@@ -12,11 +12,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
+import numpy as np
+import polars as pl
 import pytest
 
 from faircollect.domain.money import parse_minor
 from faircollect.domain.schedule import AccountView, Charge, Installment, Payment, account_view
-from faircollect.samplebook import BEHAVIOURS, FILES, BookStats, generate_book
+from faircollect.samplebook import BEHAVIOURS, FILES, BookStats, generate_book, people
 
 FIRST = date(2023, 1, 1)
 UNTIL = date(2025, 6, 30)
@@ -261,6 +263,27 @@ def test_contacts_have_relations_consent_and_at_most_three_per_borrower(book: Bo
     assert all(MOBILE.match(r["phone"]) for r in contacts)
     assert max(Counter(r["borrower_id"] for r in contacts).values()) <= 3
     assert len({r["borrower_id"] for r in contacts}) < len(book.rows["borrowers.csv"])
+    own_phone = {r["borrower_id"]: r["phone"] for r in book.rows["borrowers.csv"]}
+    assert all(r["phone"] != own_phone[r["borrower_id"]] for r in contacts)
+
+
+def test_a_contact_never_gets_the_borrowers_own_phone(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Force every drawn number onto the borrower's: the clash must be resolved, not kept.
+    monkeypatch.setattr(
+        people, "mobile_numbers", lambda _rng, count: np.full(count, 13800138000, dtype=np.int64)
+    )
+    frame = people.contacts(
+        np.random.default_rng(5),
+        first_number=1,
+        borrower_ids=pl.Series(["B0000001", "B0000002"] * 20),
+        borrower_phones=pl.Series(["+8613800138000", "+8613900139000"] * 20),
+        surnames=np.zeros(40, dtype=np.int64),
+    )
+    own = dict(zip(["B0000001", "B0000002"], ["+8613800138000", "+8613900139000"], strict=True))
+    assert frame.height > 0
+    for borrower_id, phone in frame.select("borrower_id", "phone").iter_rows():
+        assert phone != own[borrower_id]
+        assert MOBILE.match(phone)
 
 
 def test_payments_stop_at_history_until_and_reversals_follow_the_rules(book: Book) -> None:

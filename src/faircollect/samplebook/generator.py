@@ -103,7 +103,11 @@ def _block(
     )
     borrower_ids = borrower_frame["borrower_id"]
     contact_frame = people.contacts(
-        r_contacts, first_number=counters.contacts + 1, borrower_ids=borrower_ids, surnames=surnames
+        r_contacts,
+        first_number=counters.contacts + 1,
+        borrower_ids=borrower_ids,
+        borrower_phones=borrower_frame["phone"],
+        surnames=surnames,
     )
     borrower_risk = r_split.standard_normal(len(per_borrower))
 

@@ -86,11 +86,21 @@ def chinese_names(
     return names, surnames, male
 
 
+def mobile_numbers(rng: np.random.Generator, count: int) -> IntArray:
+    """Mainland mobile numbers as 11-digit integers ``1[3-9]X........``."""
+    prefix = np.asarray(_MOBILE_PREFIXES, dtype=np.int64)[rng.integers(0, len(_MOBILE_PREFIXES), size=count)]
+    number: IntArray = prefix * 100_000_000 + rng.integers(0, 100_000_000, size=count)
+    return number
+
+
+def e164(numbers: IntArray) -> pl.Series:
+    """Mainland mobile numbers written in E.164: ``+86`` and the 11 digits."""
+    return "+86" + pl.Series(numbers).cast(pl.String)
+
+
 def mobiles(rng: np.random.Generator, count: int) -> pl.Series:
     """E.164 mainland mobiles: ``+86`` and an 11-digit number ``1[3-9]X........``."""
-    prefix = np.asarray(_MOBILE_PREFIXES, dtype=np.int64)[rng.integers(0, len(_MOBILE_PREFIXES), size=count)]
-    number = prefix * 100_000_000 + rng.integers(0, 100_000_000, size=count)
-    return "+86" + pl.Series(number).cast(pl.String)
+    return e164(mobile_numbers(rng, count))
 
 
 def resident_ids(
@@ -206,9 +216,17 @@ def borrowers(
 
 
 def contacts(
-    rng: np.random.Generator, *, first_number: int, borrower_ids: pl.Series, surnames: IntArray
+    rng: np.random.Generator,
+    *,
+    first_number: int,
+    borrower_ids: pl.Series,
+    borrower_phones: pl.Series,
+    surnames: IntArray,
 ) -> pl.DataFrame:
-    """Rows of contacts.csv: 0-3 people per borrower; relatives mostly share the surname."""
+    """Rows of contacts.csv: 0-3 people per borrower; relatives mostly share the surname.
+
+    A contact's phone is never the borrower's own (a clash changes its last digit).
+    """
     per_borrower = weighted_choice(rng, CONTACT_COUNT_WEIGHT, len(borrower_ids))
     owner = np.repeat(np.arange(len(borrower_ids), dtype=np.int64), per_borrower)
     count = len(owner)
@@ -218,12 +236,15 @@ def contacts(
     surname = np.where(same_surname, surnames[owner], weighted_choice(rng, _SURNAME_WEIGHTS, count))
     names, _, _ = chinese_names(rng, count, surname)
     consented = rng.random(count) < np.asarray(RELATION_CONSENT)[relation]
+    own = borrower_phones.str.slice(3).cast(pl.Int64).to_numpy()[owner]
+    drawn = mobile_numbers(rng, count)
+    phone = np.where(drawn == own, drawn ^ 1, drawn)
     return pl.DataFrame(
         {
             "contact_id": ids_for("C", np.arange(first_number, first_number + count), 7),
             "borrower_id": borrower_ids.gather(owner),
             "name": names,
-            "phone": mobiles(rng, count),
+            "phone": e164(phone),
             "relation": pick(RELATIONS, relation),
             "consented": pl.Series(consented, dtype=pl.Boolean),
         }
