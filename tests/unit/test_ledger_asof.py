@@ -37,6 +37,7 @@ from faircollect.ledger.frames import (
     PAYMENTS_SCHEMA,
     VIEW_SCHEMA,
     BookFrames,
+    empty_book,
 )
 from tests.unit.test_schedule import STORIES, THREE_MONTHS, Story
 
@@ -100,8 +101,21 @@ def scalar_views(loans: Mapping[str, Loan], as_of: date, edges: Sequence[int]) -
     ]
 
 
-def columnar_views(loans: Mapping[str, Loan], as_of: date, edges: Sequence[int]) -> list[dict[str, Any]]:
-    view = book_view(frames(loans), as_of, edges)
+def shuffled(book: BookFrames, seed: int) -> BookFrames:
+    """The same book with every table's rows in another order, as storage may return them."""
+    return BookFrames(
+        *(
+            frame.sample(fraction=1.0, shuffle=True, seed=seed + n)
+            for n, frame in enumerate((book.loans, book.installments, book.charges, book.payments))
+        )
+    )
+
+
+def columnar_views(
+    loans: Mapping[str, Loan], as_of: date, edges: Sequence[int], seed: int | None = None
+) -> list[dict[str, Any]]:
+    book = frames(loans) if seed is None else shuffled(frames(loans), seed)
+    view = book_view(book, as_of, edges)
     assert view.schema == pl.Schema(VIEW_SCHEMA)
     return view.rows(named=True)
 
@@ -156,6 +170,21 @@ def test_book_with_no_payments_or_charges_at_all() -> None:
     assert columnar_views(loans, as_of, DEFAULT_BUCKET_EDGES) == [
         asdict(AccountView("L1", as_of, 0, "M0", 0, 3120_00, 3000_00, 0, "current"))
     ]
+
+
+def test_empty_book_gives_an_empty_view() -> None:
+    view = book_view(empty_book(), date(2026, 3, 1))
+    assert view.schema == pl.Schema(VIEW_SCHEMA)
+    assert view.height == 0
+
+
+def test_storage_order_does_not_matter() -> None:
+    """Loans, installments, charges and payments in any row order give the same view."""
+    loans = basic_book()
+    as_of = date(2026, 3, 20)
+    expected = expected_rows("2026-03-20")
+    for seed in range(5):
+        assert columnar_views(loans, as_of, DEFAULT_BUCKET_EDGES, seed) == expected
 
 
 def test_sorted_by_loan_id_in_code_point_order() -> None:
@@ -254,6 +283,7 @@ class RandomBook:
     loans: dict[str, Loan]
     as_ofs: tuple[date, ...]
     edges: tuple[int, ...]
+    seed: int  # the order of the rows in every table
 
 
 def _owed(inst: Installment) -> int:
@@ -402,7 +432,7 @@ def books(draw: st.DrawFn) -> RandomBook:
         else:  # the day of a payment or charge
             as_ofs.append(_pick(draw, every_event))
     edges = tuple(sorted(draw(EDGES_ST))) if draw(st.integers(0, 3)) == 0 else DEFAULT_BUCKET_EDGES
-    return RandomBook(loans, tuple(as_ofs), edges)
+    return RandomBook(loans, tuple(as_ofs), edges, draw(SEED))
 
 
 def _is_valid(book: RandomBook) -> bool:
@@ -437,4 +467,4 @@ def test_book_view_equals_account_view_of_each_loan(book: RandomBook) -> None:
     for as_of in book.as_ofs:
         expected = scalar_views(book.loans, as_of, book.edges)
         assert [row["loan_id"] for row in expected] == sorted(book.loans)
-        assert columnar_views(book.loans, as_of, book.edges) == expected
+        assert columnar_views(book.loans, as_of, book.edges, book.seed) == expected

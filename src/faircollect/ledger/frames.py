@@ -1,4 +1,8 @@
-"""The book as frames: the column types the ledger computes on and the view it returns."""
+"""The book as frames: the column types the ledger computes on and the view it returns.
+
+Money is integer minor units (Int64) in every frame. The schemas are plain dicts of
+column name to Polars dtype, in column order, so they can be spread into other schemas.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+#: One row per loan. ``apr`` and ``product`` may be null.
 LOANS_SCHEMA: dict[str, pl.DataType] = {
     "loan_id": pl.String(),
     "borrower_id": pl.String(),
@@ -16,6 +21,8 @@ LOANS_SCHEMA: dict[str, pl.DataType] = {
     "apr": pl.String(),
     "product": pl.String(),
 }
+
+#: One row per scheduled installment, keyed by (loan_id, seq).
 INSTALLMENTS_SCHEMA: dict[str, pl.DataType] = {
     "loan_id": pl.String(),
     "seq": pl.Int32(),
@@ -24,6 +31,8 @@ INSTALLMENTS_SCHEMA: dict[str, pl.DataType] = {
     "interest_due": pl.Int64(),
     "fee_due": pl.Int64(),
 }
+
+#: Late fees and penalties (positive) and waivers (negative) posted on one installment.
 CHARGES_SCHEMA: dict[str, pl.DataType] = {
     "charge_id": pl.String(),
     "loan_id": pl.String(),
@@ -32,6 +41,9 @@ CHARGES_SCHEMA: dict[str, pl.DataType] = {
     "amount": pl.Int64(),
     "kind": pl.String(),
 }
+
+#: Payments (amount > 0); a row with ``reverses`` set cancels that payment and is not itself
+#: a payment: its amount equals the reversed payment's.
 PAYMENTS_SCHEMA: dict[str, pl.DataType] = {
     "payment_id": pl.String(),
     "loan_id": pl.String(),
@@ -39,6 +51,8 @@ PAYMENTS_SCHEMA: dict[str, pl.DataType] = {
     "amount": pl.Int64(),
     "reverses": pl.String(),
 }
+
+#: The as-of view of every loan, one row per loan (``interchange.md``, "The as-of view of an account").
 VIEW_SCHEMA: dict[str, pl.DataType] = {
     "loan_id": pl.String(),
     "as_of": pl.Date(),
@@ -63,6 +77,7 @@ class BookFrames:
 
 
 def empty_book() -> BookFrames:
+    """A book with no rows, every table with its schema."""
     return BookFrames(
         loans=pl.DataFrame(schema=LOANS_SCHEMA),
         installments=pl.DataFrame(schema=INSTALLMENTS_SCHEMA),
