@@ -4,17 +4,6 @@ from __future__ import annotations
 
 import polars as pl
 
-EXPORT_COLUMNS = [
-    "loan_id",
-    "as_of",
-    "dpd",
-    "bucket",
-    "overdue_amount",
-    "outstanding_total",
-    "outstanding_principal",
-    "paid_total",
-    "status",
-]
 AMOUNTS = ["overdue_amount", "outstanding_total", "outstanding_principal", "paid_total"]
 
 

@@ -12,6 +12,7 @@ import polars as pl
 from faircollect.domain.errors import Conflict
 from faircollect.domain.evidence import format_instant
 from faircollect.ledger.asof import book_view
+from faircollect.ledger.frames import VIEW_SCHEMA
 from faircollect.services.ports import Clock, UnitOfWork
 
 
@@ -108,15 +109,8 @@ def run_day(
     return report
 
 
-VIEW_VALUES = [
-    "dpd",
-    "bucket",
-    "overdue_amount",
-    "outstanding_total",
-    "outstanding_principal",
-    "paid_total",
-    "status",
-]
+#: The columns of the view that say something about the account (not its key or date).
+VIEW_VALUES = [c for c in VIEW_SCHEMA if c not in ("loan_id", "as_of")]
 
 
 def bucket_moves(previous: pl.DataFrame, view: pl.DataFrame, on: date, *, cause: str) -> pl.DataFrame:

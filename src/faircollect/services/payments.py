@@ -53,23 +53,16 @@ def post_payment(
             raise NotFound(f"no loan '{loan_id}'")
         if uow.book.payment(payment_id) is not None:
             raise Conflict(f"payment '{payment_id}' already exists")
-        uow.book.add_payment(loan_id=loan_id, payment=Payment(payment_id, paid_on, amount))
-        result = _regrade(uow, loan_id, payment_id, as_of, edges, cause="payment")
-        uow.evidence.append(
-            at=now,
-            action="faircollect.payment.posted",
+        result = _land(
+            uow,
+            loan_id=loan_id,
+            payment=Payment(payment_id, paid_on, amount),
+            as_of=as_of,
+            edges=edges,
+            now=now,
             actor=actor,
-            subject=f"loan:{loan_id}",
-            payload={
-                "payment_id": payment_id,
-                "paid_on": paid_on.isoformat(),
-                "amount": format_minor(amount),
-                "as_of": as_of.isoformat(),
-                "bucket": [result.before.bucket if result.before else None, result.after.bucket],
-                "dpd": result.after.dpd,
-            },
+            action="faircollect.payment.posted",
         )
-        uow.commit()
     return result
 
 
@@ -102,26 +95,50 @@ def reverse_payment(
             raise Conflict(f"payment '{reversal_id}' already exists")
         if paid_on < original.paid_on:
             raise _bad("paid_on", f"the reversal ({paid_on}) is before the payment ({original.paid_on})")
-        uow.book.add_payment(
-            loan_id=loan_id, payment=Payment(reversal_id, paid_on, original.amount, reverses=payment_id)
-        )
-        result = _regrade(uow, loan_id, reversal_id, as_of, edges, cause="reversal")
-        uow.evidence.append(
-            at=now,
-            action="faircollect.payment.reversed",
+        result = _land(
+            uow,
+            loan_id=loan_id,
+            payment=Payment(reversal_id, paid_on, original.amount, reverses=payment_id),
+            as_of=as_of,
+            edges=edges,
+            now=now,
             actor=actor,
-            subject=f"loan:{loan_id}",
-            payload={
-                "payment_id": payment_id,
-                "reversal_id": reversal_id,
-                "paid_on": paid_on.isoformat(),
-                "amount": format_minor(original.amount),
-                "as_of": as_of.isoformat(),
-                "bucket": [result.before.bucket if result.before else None, result.after.bucket],
-                "dpd": result.after.dpd,
-            },
+            action="faircollect.payment.reversed",
         )
-        uow.commit()
+    return result
+
+
+def _land(
+    uow: UnitOfWork,
+    *,
+    loan_id: str,
+    payment: Payment,
+    as_of: date,
+    edges: Sequence[int],
+    now: datetime,
+    actor: str,
+    action: str,
+) -> Regrade:
+    """Add the payment row, re-grade the account, record both as evidence, commit."""
+    uow.book.add_payment(loan_id=loan_id, payment=payment)
+    cause = "payment" if payment.reverses is None else "reversal"
+    result = _regrade(uow, loan_id, payment.payment_id, as_of, edges, cause=cause)
+    uow.evidence.append(
+        at=now,
+        action=action,
+        actor=actor,
+        subject=f"loan:{loan_id}",
+        payload={
+            "payment_id": payment.payment_id,
+            "reverses": payment.reverses,
+            "paid_on": payment.paid_on.isoformat(),
+            "amount": format_minor(payment.amount),
+            "as_of": as_of.isoformat(),
+            "bucket": [result.before.bucket if result.before else None, result.after.bucket],
+            "dpd": result.after.dpd,
+        },
+    )
+    uow.commit()
     return result
 
 
