@@ -9,7 +9,7 @@ from datetime import date, datetime
 from faircollect.domain.errors import BadInput, Conflict, InputProblem, NotFound
 from faircollect.domain.money import format_minor
 from faircollect.domain.schedule import AccountView, Payment, account_view
-from faircollect.services.ports import UnitOfWork
+from faircollect.services.ports import LoanRecord, UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +49,14 @@ def post_payment(
         raise _bad("paid_on", f"{paid_on} is after the as-of date {as_of}")
     with uow:
         uow.lock("book")
-        if uow.book.loan(loan_id) is None:
+        record = uow.book.loan(loan_id)
+        if record is None:
             raise NotFound(f"no loan '{loan_id}'")
         if uow.book.payment(payment_id) is not None:
             raise Conflict(f"payment '{payment_id}' already exists")
         result = _land(
             uow,
-            loan_id=loan_id,
+            record=record,
             payment=Payment(payment_id, paid_on, amount),
             as_of=as_of,
             edges=edges,
@@ -95,9 +96,11 @@ def reverse_payment(
             raise Conflict(f"payment '{reversal_id}' already exists")
         if paid_on < original.paid_on:
             raise _bad("paid_on", f"the reversal ({paid_on}) is before the payment ({original.paid_on})")
+        record = uow.book.loan(loan_id)
+        assert record is not None  # the payment's loan exists: payments reference loans
         result = _land(
             uow,
-            loan_id=loan_id,
+            record=record,
             payment=Payment(reversal_id, paid_on, original.amount, reverses=payment_id),
             as_of=as_of,
             edges=edges,
@@ -111,7 +114,7 @@ def reverse_payment(
 def _land(
     uow: UnitOfWork,
     *,
-    loan_id: str,
+    record: LoanRecord,
     payment: Payment,
     as_of: date,
     edges: Sequence[int],
@@ -120,9 +123,18 @@ def _land(
     action: str,
 ) -> Regrade:
     """Add the payment row, re-grade the account, record both as evidence, commit."""
+    loan_id = record.loan_id
     uow.book.add_payment(loan_id=loan_id, payment=payment)
     cause = "payment" if payment.reverses is None else "reversal"
-    result = _regrade(uow, loan_id, payment.payment_id, as_of, edges, cause=cause)
+    after = account_view(
+        loan_id=loan_id,
+        installments=record.installments,
+        charges=record.charges,
+        payments=[*record.payments, payment],
+        as_of=as_of,
+        edges=edges,
+    )
+    result = _regrade(uow, loan_id, payment.payment_id, after, as_of, cause=cause)
     uow.evidence.append(
         at=now,
         action=action,
@@ -143,18 +155,9 @@ def _land(
 
 
 def _regrade(
-    uow: UnitOfWork, loan_id: str, payment_id: str, as_of: date, edges: Sequence[int], *, cause: str
+    uow: UnitOfWork, loan_id: str, payment_id: str, after: AccountView, as_of: date, *, cause: str
 ) -> Regrade:
-    record = uow.book.loan(loan_id)
-    assert record is not None
-    after = account_view(
-        loan_id=loan_id,
-        installments=record.installments,
-        charges=record.charges,
-        payments=record.payments,
-        as_of=as_of,
-        edges=edges,
-    )
+    """Store the account's new grade and the bucket move it makes, if any."""
     before = uow.views.state_of(loan_id)
     uow.views.put_state(after, source=cause)
     if (before is None and after.bucket != "M0") or (before is not None and before.bucket != after.bucket):
