@@ -80,7 +80,7 @@ def _quote(expr: pl.Expr) -> pl.Expr:
     return pl.lit("'") + expr.str.slice(0, 40) + pl.lit("'")
 
 
-def _amount(s: pl.Expr, kind: Kind) -> tuple[pl.Expr, pl.Expr]:
+def _amount(s: pl.Expr, kind: Kind) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     ok = s.str.contains(r"^-?\d{1,15}(\.\d{1,2})?$")
     whole = s.str.extract(r"^-?(\d+)", 1).cast(pl.Int64, strict=False)
     frac = s.str.extract(r"\.(\d+)$", 1).str.pad_end(2, "0").cast(pl.Int64, strict=False).fill_null(0)
@@ -98,44 +98,39 @@ def _amount(s: pl.Expr, kind: Kind) -> tuple[pl.Expr, pl.Expr]:
         .otherwise(_quote(s) + pl.lit(" is not a decimal amount like 1234.50"))
     )
     error: Any = pl.when(s.is_not_null() & ~ok).then(bad_format)
+    fine = s.is_null() | ok
     if kind is Kind.AMOUNT:
         error = error.when(value < 0).then(_quote(s) + pl.lit(" is negative; only charges may be negative"))
+        fine = fine & (s.is_null() | (value >= 0))
     elif kind is Kind.AMOUNT_POSITIVE:
         error = error.when(value <= 0).then(_quote(s) + pl.lit(" must be greater than zero"))
-    return value, error.otherwise(None)
+        fine = fine & (s.is_null() | (value > 0))
+    return value, fine, error.otherwise(None)
 
 
-def _parse(col: str, kind: Kind) -> tuple[pl.Expr, pl.Expr]:
-    """The parsed value and the error (None where fine) of one column."""
+def _parse(col: str, kind: Kind) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """One column's parsed value, whether each cell is fine (cheap, for every row) and the
+    error message (None where fine; built only for the rows that have a problem)."""
     s = pl.col(col)
     if kind in (Kind.AMOUNT, Kind.AMOUNT_SIGNED, Kind.AMOUNT_POSITIVE):
         return _amount(s, kind)
     if kind is Kind.DATE:
         value = s.str.to_date("%Y-%m-%d", strict=False)
         shape = s.str.contains(r"^\d{4}-\d{2}-\d{2}$")
-        error = (
-            pl.when(s.is_not_null() & (~shape | value.is_null()))
-            .then(_quote(s) + pl.lit(" is not a date YYYY-MM-DD"))
-            .otherwise(None)
-        )
-        return pl.when(shape).then(value), error
+        bad = s.is_not_null() & (~shape | value.is_null())
+        error = pl.when(bad).then(_quote(s) + pl.lit(" is not a date YYYY-MM-DD")).otherwise(None)
+        return pl.when(shape).then(value), ~bad, error
     if kind is Kind.COUNT:
         value = s.cast(pl.Int32, strict=False)
-        error = (
-            pl.when(s.is_not_null() & (~s.str.contains(r"^\d{1,6}$") | (value < 1)))
-            .then(_quote(s) + pl.lit(" is not a whole number of at least 1"))
-            .otherwise(None)
-        )
-        return value, error
+        bad = s.is_not_null() & (~s.str.contains(r"^\d{1,6}$") | (value < 1))
+        error = pl.when(bad).then(_quote(s) + pl.lit(" is not a whole number of at least 1")).otherwise(None)
+        return value, ~bad, error
     if kind is Kind.BOOL:
         low = s.str.to_lowercase()
         value = pl.when(low == "true").then(True).when(low == "false").then(False)
-        error = (
-            pl.when(s.is_not_null() & ~low.is_in(["true", "false"]))
-            .then(_quote(s) + pl.lit(" is not true or false"))
-            .otherwise(None)
-        )
-        return value, error
+        bad = s.is_not_null() & ~low.is_in(["true", "false"])
+        error = pl.when(bad).then(_quote(s) + pl.lit(" is not true or false")).otherwise(None)
+        return value, ~bad, error
     checks: dict[Kind, tuple[pl.Expr, str]] = {
         Kind.ID: (
             s.str.len_chars() <= MAX_ID_LENGTH,
@@ -170,7 +165,8 @@ def _parse(col: str, kind: Kind) -> tuple[pl.Expr, pl.Expr]:
         message: pl.Expr = pl.lit("is not a national id number (value withheld)")
     else:
         message = _quote(s) + pl.lit(reason)
-    return s, pl.when(s.is_not_null() & ~ok).then(message).otherwise(None)
+    bad = s.is_not_null() & ~ok
+    return s, ~bad, pl.when(bad).then(message).otherwise(None)
 
 
 def parse_file(spec: FileSpec, raw: pl.DataFrame) -> tuple[pl.DataFrame | None, list[RowProblem]]:
@@ -185,21 +181,24 @@ def parse_file(spec: FileSpec, raw: pl.DataFrame) -> tuple[pl.DataFrame | None, 
         return (expr.fill_null(pl.lit(default)) if default is not None else expr).alias(name)
 
     filled = raw.with_columns([column(c.name, c.default) for c in spec.columns])
-    values, errors = [], []
+    values, fines, errors = [], [], []
     for c in spec.columns:
-        value, error = _parse(c.name, c.kind)
+        value, fine, error = _parse(c.name, c.kind)
         if c.required:
             error = pl.when(pl.col(c.name).is_null()).then(pl.lit("required value missing")).otherwise(error)
+            fine = fine & pl.col(c.name).is_not_null()
         values.append(value.cast(dtype_of(c.kind)).alias(c.name))
+        fines.append(fine)
         errors.append(error.alias(c.name))
-    error_frame = filled.select(pl.col(LINE), *errors)
+    # Messages are built only for the rows with a problem: on a clean file, none.
+    error_frame = filled.filter(~pl.all_horizontal(fines)).select(pl.col(LINE), *errors)
     problems = _collect(spec.name, error_frame)
     typed = filled.select(pl.col(LINE), *values)
-    dupes = typed.filter(pl.int_range(pl.len()).over(list(spec.key)) > 0).with_columns(
-        first=pl.col(LINE).first().over(list(spec.key))
-    )
-    first_lines = typed.group_by(list(spec.key)).agg(pl.col(LINE).min().alias("__first"))
-    dupes = dupes.join(first_lines, on=list(spec.key), how="left")
+    key = list(spec.key)
+    repeated = typed.filter(pl.struct(key).is_duplicated())
+    dupes = repeated.join(
+        repeated.group_by(key).agg(pl.col(LINE).min().alias("__first")), on=key, how="left"
+    ).filter(pl.col(LINE) != pl.col("__first"))
     key_name = "+".join(spec.key)
     for row in dupes.select(LINE, "__first").iter_rows():
         problems.append(
