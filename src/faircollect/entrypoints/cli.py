@@ -245,6 +245,21 @@ def book_generate(
     out.print(f"wrote a sample book of {stats.loans:,} loans to {out_dir}")
 
 
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+) -> None:
+    """Serve the JSON API (and, as they arrive, the ops console and the borrower portal)."""
+    import uvicorn
+
+    from faircollect.entrypoints.api.app import create_app
+
+    with _platform():  # brings the schema to the newest migration before serving
+        pass
+    uvicorn.run(create_app(), host=host, port=port)
+
+
 @app.command("demo")
 def demo(
     loans: Annotated[int, typer.Option(min=10, help="loans in the sample book")] = 3000,

@@ -1,0 +1,1 @@
+"""Wire schemas (Pydantic): not domain objects, not tables."""
