@@ -8,7 +8,7 @@ import sys
 def main() -> None:
     name = sys.argv[1] if len(sys.argv) > 1 else "all"
     rest = sys.argv[2:]
-    names = ["kernel", "regrade", "book"] if name == "all" else [name]
+    names = ["kernel", "regrade", "content", "book"] if name == "all" else [name]
     for n in names:
         if n == "book":
             from bench import book
@@ -22,8 +22,12 @@ def main() -> None:
             from bench import regrade
 
             regrade.main(rest)
+        elif n == "content":
+            from bench import content
+
+            content.main(rest)
         else:
-            raise SystemExit(f"unknown benchmark {n!r}: book, kernel, regrade or all")
+            raise SystemExit(f"unknown benchmark {n!r}: book, kernel, regrade, content or all")
 
 
 if __name__ == "__main__":

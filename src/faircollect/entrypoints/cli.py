@@ -245,6 +245,27 @@ def book_generate(
     out.print(f"wrote a sample book of {stats.loans:,} loans to {out_dir}")
 
 
+@app.command("screen")
+def screen_cmd(
+    lang: Annotated[str, typer.Option(help="zh, en or auto")] = "auto",
+    json_out: Annotated[
+        bool, typer.Option("--json", help="one JSON object per line (the default form)")
+    ] = True,
+    model: Annotated[bool, typer.Option(help="use the trained layer as well as the rules")] = True,
+) -> None:
+    """Screen messages read one per line on standard input; write one JSON object per line."""
+    import json
+
+    from faircollect.services.screening import LANGS, screen_messages
+
+    if lang not in LANGS:
+        raise UsageProblem(f"--lang: {lang!r} is not zh, en or auto")
+    del json_out  # JSON lines is the contract's output; the flag is accepted as the contract names it
+    lines = [line.rstrip("\r\n") for line in sys.stdin]
+    for result in screen_messages(texts=lines, lang=lang, use_model=model):
+        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",

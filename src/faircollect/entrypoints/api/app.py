@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from faircollect import __version__
-from faircollect.entrypoints.api.routers import health
+from faircollect.entrypoints.api.routers import content, health
 
 
 def create_app() -> FastAPI:
@@ -17,4 +17,5 @@ def create_app() -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.include_router(health.router)
+    app.include_router(content.router)
     return app

@@ -1,0 +1,219 @@
+"""Measure the content screen on the repository's labelled evaluation set (evaluation/content).
+
+``evaluate(split)`` reads the lines of one split (``tune`` or ``holdout``) of
+``zh.jsonl`` and ``en.jsonl``, screens them in one batch, and counts, per
+language and overall:
+
+- per category precision and recall: a line counts for category c when c is in
+  its labels; it is predicted c when the verdict is not ok and a finding of c
+  is listed;
+- harmful recall: harmful lines (any label) whose verdict is not ok;
+- right category: harmful lines whose predicted categories include a true one;
+- false alarms: clean lines with a verdict other than ok, on the lawful
+  look-alikes and on all clean lines.
+
+The evaluation set is a development file of the repository, not packaged
+data: the screen itself never reads it. Tune on ``tune`` only; the holdout is
+measured, never looked into (evaluation/content/README.md).
+
+``python -m faircollect.content.evaluate --split tune`` prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from faircollect.content.lexicon import CATEGORIES
+from faircollect.content.screen import screen_many
+
+__all__ = ["DEFAULT_DIR", "SPLITS", "Counts", "Line", "Report", "evaluate", "load", "main"]
+
+# <repo>/evaluation/content, from <repo>/src/faircollect/content/evaluate.py.
+DEFAULT_DIR = Path(__file__).resolve().parents[3] / "evaluation" / "content"
+SPLITS = ("tune", "holdout")
+LANGS = ("zh", "en")
+
+
+@dataclass(frozen=True)
+class Line:
+    id: str
+    lang: str
+    text: str
+    labels: frozenset[str]
+    lookalike: bool
+
+
+def load(split: str, *, directory: Path | None = None) -> list[Line]:
+    """The lines of ``split`` in both languages; lines of the other split are skipped unread."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
+    root = directory or DEFAULT_DIR
+    lines: list[Line] = []
+    for lang in LANGS:
+        with (root / f"{lang}.jsonl").open(encoding="utf-8") as fh:
+            for raw in fh:
+                if not raw.strip():
+                    continue
+                row = json.loads(raw)
+                if row["split"] != split:
+                    continue
+                lines.append(
+                    Line(
+                        id=row["id"],
+                        lang=lang,
+                        text=row["text"],
+                        labels=frozenset(row["labels"]),
+                        lookalike=bool(row["lookalike"]),
+                    )
+                )
+    return lines
+
+
+@dataclass
+class Counts:
+    """Counts for one group of lines (a language, or all)."""
+
+    tp: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
+    fp: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
+    fn: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
+    harmful: int = 0
+    caught: int = 0
+    right_category: int = 0
+    lookalike: int = 0
+    lookalike_alarms: int = 0
+    clean: int = 0
+    clean_alarms: int = 0
+
+    def precision(self, category: str) -> float | None:
+        predicted = self.tp[category] + self.fp[category]
+        return self.tp[category] / predicted if predicted else None
+
+    def recall(self, category: str) -> float | None:
+        actual = self.tp[category] + self.fn[category]
+        return self.tp[category] / actual if actual else None
+
+    @property
+    def harmful_recall(self) -> float | None:
+        return self.caught / self.harmful if self.harmful else None
+
+    @property
+    def right_category_rate(self) -> float | None:
+        return self.right_category / self.harmful if self.harmful else None
+
+    @property
+    def lookalike_false_alarm_rate(self) -> float | None:
+        return self.lookalike_alarms / self.lookalike if self.lookalike else None
+
+    @property
+    def clean_false_alarm_rate(self) -> float | None:
+        return self.clean_alarms / self.clean if self.clean else None
+
+
+@dataclass
+class Report:
+    """Evaluation of one split: counts per language and overall, and the ids of the mistakes."""
+
+    split: str
+    use_model: bool
+    by_lang: dict[str, Counts]
+    overall: Counts
+    missed: list[str] = field(default_factory=list)  # harmful, verdict ok
+    wrong_category: list[str] = field(default_factory=list)  # caught, but no true category
+    false_alarms: list[str] = field(default_factory=list)  # clean, verdict not ok
+
+    def to_markdown(self) -> str:
+        """Two tables: per category precision/recall, then the line-level rates, per language."""
+        groups = [*LANGS, "all"]
+        counts = {**self.by_lang, "all": self.overall}
+        out = [
+            f"Content screen on the `{self.split}` split ({'rules + model' if self.use_model else 'rules only'}).",
+            "",
+            "| category | " + " | ".join(f"{g} precision | {g} recall" for g in groups) + " |",
+            "| --- | " + " | ".join("---: | ---:" for _ in groups) + " |",
+        ]
+        for category in CATEGORIES:
+            cells = []
+            for g in groups:
+                c = counts[g]
+                cells.append(_ratio(c.precision(category), c.tp[category], c.tp[category] + c.fp[category]))
+                cells.append(_ratio(c.recall(category), c.tp[category], c.tp[category] + c.fn[category]))
+            out.append(f"| {category} | " + " | ".join(cells) + " |")
+        out += [
+            "",
+            "| measure | " + " | ".join(groups) + " |",
+            "| --- | " + " | ".join("---:" for _ in groups) + " |",
+        ]
+        rows: list[tuple[str, Callable[[Counts], str]]] = [
+            ("harmful recall", lambda c: _ratio(c.harmful_recall, c.caught, c.harmful)),
+            ("right category", lambda c: _ratio(c.right_category_rate, c.right_category, c.harmful)),
+            (
+                "false alarms, look-alikes",
+                lambda c: _ratio(c.lookalike_false_alarm_rate, c.lookalike_alarms, c.lookalike),
+            ),
+            ("false alarms, all clean", lambda c: _ratio(c.clean_false_alarm_rate, c.clean_alarms, c.clean)),
+        ]
+        for name, cell in rows:
+            out.append(f"| {name} | " + " | ".join(cell(counts[g]) for g in groups) + " |")
+        return "\n".join(out)
+
+
+def _ratio(value: float | None, num: int, den: int) -> str:
+    return "-" if value is None else f"{value:.3f} ({num}/{den})"
+
+
+def evaluate(split: str, *, use_model: bool = True, directory: Path | None = None) -> Report:
+    """Screen every line of ``split`` and count (see the module docstring)."""
+    lines = load(split, directory=directory)
+    results = screen_many([line.text for line in lines], lang="auto", use_model=use_model)
+    by_lang = {lang: Counts() for lang in LANGS}
+    overall = Counts()
+    report = Report(split=split, use_model=use_model, by_lang=by_lang, overall=overall)
+    for line, result in zip(lines, results, strict=True):
+        flagged = result.verdict != "ok"
+        predicted = {f.category for f in result.categories} if flagged else set()
+        for counts in (by_lang[line.lang], overall):
+            for category in CATEGORIES:
+                truth = category in line.labels
+                guess = category in predicted
+                counts.tp[category] += truth and guess
+                counts.fp[category] += guess and not truth
+                counts.fn[category] += truth and not guess
+            if line.labels:
+                counts.harmful += 1
+                counts.caught += flagged
+                counts.right_category += bool(predicted & line.labels)
+            else:
+                counts.clean += 1
+                counts.clean_alarms += flagged
+                if line.lookalike:
+                    counts.lookalike += 1
+                    counts.lookalike_alarms += flagged
+        if line.labels and not flagged:
+            report.missed.append(line.id)
+        elif line.labels and not predicted & line.labels:
+            report.wrong_category.append(line.id)
+        elif not line.labels and flagged:
+            report.false_alarms.append(line.id)
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m faircollect.content.evaluate", description="Measure the content screen."
+    )
+    parser.add_argument("--split", choices=SPLITS, default="tune")
+    parser.add_argument("--no-model", action="store_true", help="rules only")
+    parser.add_argument("--dir", type=Path, default=None, help="folder with zh.jsonl and en.jsonl")
+    args = parser.parse_args(argv)
+    report = evaluate(args.split, use_model=not args.no_model, directory=args.dir)
+    print(report.to_markdown())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

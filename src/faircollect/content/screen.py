@@ -1,0 +1,214 @@
+"""The content screen: what is wrong with a message, where, and how sure (content.md).
+
+``screen`` runs the rule layers (``lexicon``: terms and patterns, both
+languages' rules unless ``lang`` names one) and, for Chinese text, the trained
+insult model, then folds every hit into at most one ``Finding`` per category:
+its spans merged, its score the strongest hit's, its ``rule`` that hit's layer.
+
+Verdict: ``block`` when a category reaches ``BLOCK``, ``review`` when one
+reaches ``REVIEW``, else ``ok``; only findings at or above ``REVIEW`` are
+listed, so the verdict is ``ok`` exactly when ``categories`` is empty. What
+happens next (allow, hold for a person, refuse) is the policy gate's call.
+
+The model layer is ``faircollect.content.model.default_model()``, imported on
+first use. It scores NORMALISED Chinese text; a message the lexicon already
+found insulting is not sent to it. Its probability becomes a score through
+``model_score``: below ``MODEL_REVIEW_P`` nothing, so only confident
+predictions reach REVIEW (and BLOCK from ``MODEL_BLOCK_P``). Both thresholds
+were set on the evaluation set's tune split only. When the module (or a
+library it needs) cannot be imported, the screen is lexicon and patterns only;
+``model_available()`` says which.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from faircollect.content.lexicon import CATEGORIES, Hit, Views, lexicon
+
+__all__ = [
+    "BLOCK",
+    "LANGS",
+    "MODEL_BLOCK_P",
+    "MODEL_REVIEW_P",
+    "REVIEW",
+    "Finding",
+    "InsultScorer",
+    "ScreenResult",
+    "detect_lang",
+    "model_available",
+    "model_score",
+    "screen",
+    "screen_many",
+]
+
+BLOCK = 0.8
+REVIEW = 0.5
+# Model probability at which an insult finding reaches REVIEW, and BLOCK (tune split).
+MODEL_REVIEW_P = 0.9
+MODEL_BLOCK_P = 0.99
+# Share of Han among letters from which "auto" treats a message as Chinese (for the model).
+ZH_SHARE = 0.3
+
+LANGS = ("zh", "en", "auto")
+_RULE_RANK = {"lexicon": 2, "pattern": 1, "model": 0}
+_HAN = re.compile("[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af]")
+_LATIN = re.compile("[A-Za-z\uff21-\uff3a\uff41-\uff5a]")
+
+
+class InsultScorer(Protocol):
+    """What the model layer needs: a probability of insult per normalised Chinese text."""
+
+    def score(self, texts: Sequence[str]) -> NDArray[np.float64]: ...
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One category found in a message: its score, where (original code points), and which layer."""
+
+    category: str
+    score: float
+    spans: tuple[tuple[int, int], ...]
+    rule: str  # "lexicon" | "model" | "pattern"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "category": self.category,
+            "score": round(self.score, 4),
+            "spans": [[start, end] for start, end in self.spans],
+            "rule": self.rule,
+        }
+
+
+@dataclass(frozen=True)
+class ScreenResult:
+    """The screen's answer for one message; ``verdict`` is "ok" exactly when ``categories`` is empty."""
+
+    text: str
+    verdict: str
+    categories: tuple[Finding, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """Exactly content.md's object: text, verdict, categories."""
+        return {
+            "text": self.text,
+            "verdict": self.verdict,
+            "categories": [finding.to_json() for finding in self.categories],
+        }
+
+
+def detect_lang(text: str) -> str:
+    """The language for the model: zh when Han makes up ``ZH_SHARE`` of the letters or more, else en."""
+    han = len(_HAN.findall(text))
+    latin = len(_LATIN.findall(text))
+    return "zh" if han and han / (han + latin) >= ZH_SHARE else "en"
+
+
+def model_score(probability: float) -> float:
+    """Map the model's probability to a screen score: confident predictions only reach REVIEW/BLOCK."""
+    p = float(probability)
+    if p < MODEL_REVIEW_P:
+        return REVIEW * p / MODEL_REVIEW_P
+    if p < MODEL_BLOCK_P:
+        return REVIEW + (BLOCK - REVIEW) * (p - MODEL_REVIEW_P) / (MODEL_BLOCK_P - MODEL_REVIEW_P)
+    return min(1.0, BLOCK + (1.0 - BLOCK) * (p - MODEL_BLOCK_P) / (1.0 - MODEL_BLOCK_P))
+
+
+@cache
+def _default_model() -> InsultScorer | None:
+    try:
+        from faircollect.content import model as model_module
+    except ImportError:
+        # The module, or a library it needs, is not installed: lexicon and patterns only.
+        return None
+    scorer: InsultScorer = model_module.default_model()
+    return scorer
+
+
+def model_available() -> bool:
+    """Whether ``screen(..., use_model=True)`` has a model layer in this installation."""
+    return _default_model() is not None
+
+
+def screen(text: str, *, lang: str = "auto", use_model: bool = True, model: Any = None) -> ScreenResult:
+    """Screen one message (see the module docstring)."""
+    return screen_many([text], lang=lang, use_model=use_model, model=model)[0]
+
+
+def screen_many(
+    texts: Iterable[str], *, lang: str = "auto", use_model: bool = True, model: Any = None
+) -> list[ScreenResult]:
+    """Screen many messages; the model, if any, scores them in one batch."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    items = list(texts)
+    rule_langs = ("zh", "en") if lang == "auto" else (lang,)
+    lexicons = [lexicon(code) for code in rule_langs]
+    views = [Views(text) for text in items]
+    hits: list[list[Hit]] = []
+    for view in views:
+        found: list[Hit] = []
+        for lex in lexicons:
+            found.extend(lex.match(view))
+        hits.append(found)
+
+    model_findings: dict[int, Finding] = {}
+    scorer: InsultScorer | None = (model if model is not None else _default_model()) if use_model else None
+    if scorer is not None:
+        zh_rules = lexicon("zh")
+        wanted = [
+            i
+            for i, text in enumerate(items)
+            if (lang == "zh" or (lang == "auto" and detect_lang(text) == "zh"))
+            and views[i].norm.text
+            and not any(h.category == "insult" and h.score >= REVIEW for h in hits[i])
+            and not zh_rules.in_context("model_skip", views[i])
+        ]
+        if wanted:
+            probabilities = np.asarray(scorer.score([views[i].norm.text for i in wanted]), dtype=np.float64)
+            for i, p in zip(wanted, probabilities.tolist(), strict=True):
+                score = model_score(p)
+                if score >= REVIEW:
+                    model_findings[i] = Finding("insult", score, ((0, len(items[i])),), "model")
+
+    return [
+        _result(text, found, model_findings.get(i))
+        for i, (text, found) in enumerate(zip(items, hits, strict=True))
+    ]
+
+
+def _result(text: str, hits: Sequence[Hit], model_finding: Finding | None) -> ScreenResult:
+    findings: list[Finding] = []
+    for category in CATEGORIES:
+        strong = [h for h in hits if h.category == category and h.score >= REVIEW]
+        if strong:
+            best = max(strong, key=lambda h: (h.score, _RULE_RANK[h.rule]))
+            findings.append(Finding(category, best.score, _merge(h.span for h in strong), best.rule))
+        elif model_finding is not None and model_finding.category == category:
+            findings.append(model_finding)
+    findings.sort(key=lambda f: (-f.score, CATEGORIES.index(f.category)))
+    if not findings:
+        verdict = "ok"
+    elif findings[0].score >= BLOCK:
+        verdict = "block"
+    else:
+        verdict = "review"
+    return ScreenResult(text=text, verdict=verdict, categories=tuple(findings))
+
+
+def _merge(spans: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Sorted spans with overlapping and touching ones joined."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
