@@ -179,6 +179,12 @@ class Lexicon:
     contexts: Mapping[str, re.Pattern[str]]
     patterns: Sequence[_Pattern]
     _automata: dict[str, Any] = field(default_factory=dict, repr=False)
+    _by_view: dict[str, list[tuple[_Rule, re.Pattern[str]]]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        # (One alternation of all patterns is slower: it defeats the engine's first-character scan.)
+        for view in ("norm", "plain"):
+            self._by_view[view] = [(p.rule, p.regex) for p in self.patterns if p.view == view]
 
     # --- matching ------------------------------------------------------------
 
@@ -253,16 +259,18 @@ class Lexicon:
                     yield rule, span
 
     def _patterns(self, views: Views) -> Iterator[tuple[_Rule, tuple[int, int]]]:
-        for pattern in self.patterns:
-            if pattern.view == "plain":
-                for m in pattern.regex.finditer(views.plain):
+        plain = views.plain
+        for rule, regex in self._by_view["plain"]:
+            if regex.search(plain) is not None:
+                for m in regex.finditer(plain):
                     if m.end() > m.start():
-                        yield pattern.rule, (m.start(), m.end())
-            else:
-                norm = views.norm
-                for m in pattern.regex.finditer(norm.text):
+                        yield rule, (m.start(), m.end())
+        norm = views.norm
+        for rule, regex in self._by_view["norm"]:
+            if regex.search(norm.text) is not None:
+                for m in regex.finditer(norm.text):
                     if m.end() > m.start():
-                        yield pattern.rule, norm.span(m.start(), m.end())
+                        yield rule, norm.span(m.start(), m.end())
 
     # --- negation and context ------------------------------------------------
 
