@@ -99,39 +99,42 @@ class Features:
 
     def transform(self, texts: Sequence[str]) -> Any:
         """The (len(texts), char_n_features + pinyin_n_features) sparse matrix of ``texts``."""
-        chars = _hashed(
-            HashingVectorizer(
-                analyzer="char",
-                ngram_range=self.char_ngram,
-                n_features=self.char_n_features,
-                lowercase=False,
-                alternate_sign=False,
-                norm=None,
-                dtype=np.float32,
-            ),
-            texts,
-        )
+        char_vectoriser, pinyin_vectoriser = _vectorisers(self)
+        chars = _hashed(char_vectoriser, texts)
         if not self.pinyin_weight:
             return chars
-        syllables = _hashed(
-            HashingVectorizer(
-                analyzer="word",
-                tokenizer=str.split,
-                token_pattern=None,
-                ngram_range=self.pinyin_ngram,
-                n_features=self.pinyin_n_features,
-                lowercase=False,
-                alternate_sign=False,
-                norm=None,
-                dtype=np.float32,
-            ),
-            [_syllables(text) for text in texts],
-        )
+        syllables = _hashed(pinyin_vectoriser, [_syllables(text) for text in texts])
         return sp.hstack([chars, syllables * np.float32(self.pinyin_weight)], format="csr")
 
     @property
     def n_features(self) -> int:
         return self.char_n_features + (self.pinyin_n_features if self.pinyin_weight else 0)
+
+
+@lru_cache(maxsize=8)
+def _vectorisers(features: Features) -> tuple[Any, Any]:
+    """The two (stateless) hashing vectorisers of ``features``, built once, not per call."""
+    chars = HashingVectorizer(
+        analyzer="char",
+        ngram_range=features.char_ngram,
+        n_features=features.char_n_features,
+        lowercase=False,
+        alternate_sign=False,
+        norm=None,
+        dtype=np.float32,
+    )
+    syllables = HashingVectorizer(
+        analyzer="word",
+        tokenizer=str.split,
+        token_pattern=None,
+        ngram_range=features.pinyin_ngram,
+        n_features=features.pinyin_n_features,
+        lowercase=False,
+        alternate_sign=False,
+        norm=None,
+        dtype=np.float32,
+    )
+    return chars, syllables
 
 
 def _hashed(vectoriser: Any, texts: Sequence[str]) -> Any:
