@@ -1,7 +1,7 @@
 """Measure the content screen on the repository's labelled evaluation set (evaluation/content).
 
-``evaluate(split)`` reads the lines of one split (``tune`` or ``holdout``) of
-``zh.jsonl`` and ``en.jsonl``, screens them in one batch, and counts, per
+``evaluate(split)`` reads the lines of one split of ``zh.jsonl`` and ``en.jsonl``
+(``tune`` or ``holdout``), or the separately written ``dev`` set (``dev/*.jsonl``), screens them in one batch, and counts, per
 language and overall:
 
 - per category precision and recall: a line counts for category c when c is in
@@ -16,7 +16,8 @@ The evaluation set is a development file of the repository, not packaged
 data: the screen itself never reads it. Tune on ``tune`` only; the holdout is
 measured, never looked into (evaluation/content/README.md).
 
-``python -m faircollect.content.evaluate --split tune`` prints the table.
+``python -m faircollect.content.evaluate --split tune`` prints the table;
+``--write docs/content.md`` also puts it between that file's markers.
 """
 
 from __future__ import annotations
@@ -31,11 +32,13 @@ from pathlib import Path
 from faircollect.content.lexicon import CATEGORIES
 from faircollect.content.screen import screen_many
 
-__all__ = ["DEFAULT_DIR", "SPLITS", "Counts", "Line", "Report", "evaluate", "load", "main"]
+__all__ = ["DEFAULT_DIR", "SPLITS", "Counts", "Line", "Report", "evaluate", "load", "main", "write_between"]
 
 # <repo>/evaluation/content, from <repo>/src/faircollect/content/evaluate.py.
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "evaluation" / "content"
-SPLITS = ("tune", "holdout")
+SPLITS = ("tune", "dev", "holdout")
+# The dev set was written later, by a separate author, as its own files (dev/zh.jsonl, dev/en.jsonl).
+DEV_DIR = "dev"
 LANGS = ("zh", "en")
 
 
@@ -53,6 +56,8 @@ def load(split: str, *, directory: Path | None = None) -> list[Line]:
     if split not in SPLITS:
         raise ValueError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
     root = directory or DEFAULT_DIR
+    if split == "dev":
+        root = root / DEV_DIR
     lines: list[Line] = []
     for lang in LANGS:
         with (root / f"{lang}.jsonl").open(encoding="utf-8") as fh:
@@ -60,7 +65,7 @@ def load(split: str, *, directory: Path | None = None) -> list[Line]:
                 if not raw.strip():
                     continue
                 row = json.loads(raw)
-                if row["split"] != split:
+                if row.get("split", "dev") != split:
                     continue
                 lines.append(
                     Line(
@@ -209,10 +214,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--split", choices=SPLITS, default="tune")
     parser.add_argument("--no-model", action="store_true", help="rules only")
     parser.add_argument("--dir", type=Path, default=None, help="folder with zh.jsonl and en.jsonl")
+    parser.add_argument(
+        "--write",
+        type=Path,
+        default=None,
+        help="also put the table into this markdown file, between its "
+        "<!-- evaluate:SPLIT[:rules] --> and <!-- /evaluate --> markers",
+    )
     args = parser.parse_args(argv)
     report = evaluate(args.split, use_model=not args.no_model, directory=args.dir)
-    print(report.to_markdown())
+    table = report.to_markdown()
+    print(table)
+    if args.write is not None:
+        marker = f"evaluate:{args.split}" + (":rules" if args.no_model else "")
+        write_between(args.write, marker, table)
     return 0
+
+
+def write_between(path: Path, marker: str, body: str) -> None:
+    """Replace what stands between ``<!-- marker -->`` and the next ``<!-- /evaluate -->`` in ``path``."""
+    text = path.read_text(encoding="utf-8")
+    start_tag, end_tag = f"<!-- {marker} -->", "<!-- /evaluate -->"
+    start = text.find(start_tag)
+    if start < 0:
+        raise SystemExit(f"{path}: no {start_tag} marker")
+    end = text.find(end_tag, start)
+    if end < 0:
+        raise SystemExit(f"{path}: {start_tag} has no {end_tag} after it")
+    head = text[: start + len(start_tag)]
+    path.write_text(f"{head}\n{body}\n{text[end:]}", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -197,6 +197,9 @@ class Lexicon:
         raw.extend(self._patterns(views))
         hits: list[Hit] = []
         contexts: dict[str, bool] = {}
+        if raw and "reported" in self.contexts and self._context("reported", views, contexts):
+            # The message reports, corrects or apologises for someone else's words.
+            return hits
         for rule, span in raw:
             if rule.unless and any(self._context(name, views, contexts) for name in rule.unless):
                 continue

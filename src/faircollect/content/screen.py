@@ -180,21 +180,48 @@ def screen_many(
                 if score >= REVIEW:
                     model_findings[i] = Finding("insult", score, ((0, len(items[i])),), "model")
 
+    collection: dict[int, list[Finding]] = {}
+    classifier = _collection_model() if use_model else None
+    if classifier is not None:
+        wanted = [i for i, view in enumerate(views) if view.norm.text]
+        if wanted:
+            probabilities = classifier.probabilities([views[i].norm.text for i in wanted])
+            for row, i in enumerate(wanted):
+                for k, category in enumerate(CATEGORIES):
+                    p = float(probabilities[row, k])
+                    threshold = float(classifier.thresholds[k])
+                    if p >= threshold:
+                        # REVIEW and up, never BLOCK: this layer asks a person to look.
+                        score = REVIEW + (BLOCK - REVIEW) * 0.9 * (p - threshold) / max(1e-9, 1.0 - threshold)
+                        collection.setdefault(i, []).append(
+                            Finding(category, score, ((0, len(items[i])),), "model")
+                        )
+
     return [
-        _result(text, found, model_findings.get(i))
+        _result(text, found, [f for f in (model_findings.get(i), *collection.get(i, ())) if f is not None])
         for i, (text, found) in enumerate(zip(items, hits, strict=True))
     ]
 
 
-def _result(text: str, hits: Sequence[Hit], model_finding: Finding | None) -> ScreenResult:
+@cache
+def _collection_model() -> Any:
+    try:
+        from faircollect.content import collection_model
+    except ImportError:
+        return None
+    return collection_model.default_model()
+
+
+def _result(text: str, hits: Sequence[Hit], model_findings: Sequence[Finding]) -> ScreenResult:
     findings: list[Finding] = []
     for category in CATEGORIES:
         strong = [h for h in hits if h.category == category and h.score >= REVIEW]
+        learnt = [f for f in model_findings if f.category == category]
         if strong:
             best = max(strong, key=lambda h: (h.score, _RULE_RANK[h.rule]))
             findings.append(Finding(category, best.score, _merge(h.span for h in strong), best.rule))
-        elif model_finding is not None and model_finding.category == category:
-            findings.append(model_finding)
+        elif learnt:
+            findings.append(max(learnt, key=lambda f: f.score))
     findings.sort(key=lambda f: (-f.score, CATEGORIES.index(f.category)))
     if not findings:
         verdict = "ok"

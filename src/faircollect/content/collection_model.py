@@ -1,0 +1,281 @@
+"""The trained layer for all five categories: a character n-gram classifier of collection messages.
+
+The rules know the wordings someone wrote down; this model scores the rest.
+It is five one-vs-rest logistic regressions (insult, threat, deception,
+privacy, inducement) over the same hashed features as the insult model
+(``model.Features``: character n-grams of the normalised text plus pinyin
+syllable bigrams, so Chinese and English share one feature space), fitted on
+the repository's own labelled collection messages: the ``tune`` split of
+``evaluation/content`` and the separately written ``dev`` set
+(``evaluation/content/dev``). The ``holdout`` split is never read here.
+
+Each category has its own threshold, chosen by cross-validation on the
+training lines so that the out-of-fold false-alarm rate on clean lines stays
+at or below ``TARGET_FALSE_ALARMS``; the screen turns a probability above the
+threshold into a REVIEW-level finding (rule ``model``): a person looks, it
+never blocks on its own.
+
+The artifact is ``models/collection.npz`` (float32 weights, no pickle) with a
+JSON model card beside it. ``python -m faircollect.content.collection_model
+train --trained-on YYYY-MM-DD`` refits it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from faircollect.content.lexicon import CATEGORIES
+from faircollect.content.model import Features, _sigmoid, _versions, sha256_of
+from faircollect.content.normalise import normalise
+
+__all__ = [
+    "C_GRID",
+    "DEFAULT_PATH",
+    "TARGET_FALSE_ALARMS",
+    "CollectionModel",
+    "default_model",
+    "main",
+    "train",
+]
+
+FORMAT: Final = "faircollect-collection-linear/1"
+DEFAULT_PATH: Final = Path(__file__).resolve().parent / "models" / "collection.npz"
+C_GRID: Final = (1.0, 3.0, 10.0, 30.0)
+# Out-of-fold share of clean training lines a category's threshold may flag.
+TARGET_FALSE_ALARMS: Final = 0.01
+# Smaller hash spaces than the insult model's: the training set has a few thousand lines.
+FEATURES: Final = Features(char_ngram=(1, 3), char_n_features=2**18, pinyin_n_features=2**17)
+FOLDS: Final = 5
+
+
+@dataclass(frozen=True, eq=False)
+class CollectionModel:
+    """Per-category linear weights over ``features`` and per-category thresholds."""
+
+    features: Features
+    coef: NDArray[np.float32]  # (len(CATEGORIES), n_features)
+    intercept: NDArray[np.float64]  # (len(CATEGORIES),)
+    thresholds: NDArray[np.float64]  # (len(CATEGORIES),)
+
+    def __post_init__(self) -> None:
+        k = len(CATEGORIES)
+        if self.coef.shape != (k, self.features.n_features):
+            raise ValueError(f"coef has shape {self.coef.shape}, expected ({k}, {self.features.n_features})")
+        if self.intercept.shape != (k,) or self.thresholds.shape != (k,):
+            raise ValueError("intercept and thresholds need one value per category")
+
+    def probabilities(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        """(len(texts), 5) probabilities; ``texts`` are normalised (``normalise(t).text``)."""
+        if isinstance(texts, str):
+            raise TypeError("probabilities takes a sequence of texts, not one string")
+        if not texts:
+            return np.zeros((0, len(CATEGORIES)), dtype=np.float64)
+        logits = self.features.transform(texts) @ self.coef.T.astype(np.float64)
+        return _sigmoid(np.asarray(logits, dtype=np.float64) + self.intercept)
+
+    def save(self, path: Path) -> None:
+        f = self.features
+        with path.open("wb") as fh:
+            np.savez_compressed(
+                fh,
+                format=np.array(FORMAT),
+                categories=np.array(CATEGORIES),
+                coef=self.coef.astype(np.float32),
+                intercept=self.intercept.astype(np.float64),
+                thresholds=self.thresholds.astype(np.float64),
+                char_ngram=np.array(f.char_ngram, dtype=np.int64),
+                char_n_features=np.array(f.char_n_features, dtype=np.int64),
+                pinyin_ngram=np.array(f.pinyin_ngram, dtype=np.int64),
+                pinyin_n_features=np.array(f.pinyin_n_features, dtype=np.int64),
+                pinyin_weight=np.array(f.pinyin_weight, dtype=np.float64),
+            )
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> CollectionModel:
+        with np.load(path or DEFAULT_PATH, allow_pickle=False) as data:
+            if str(data["format"]) != FORMAT:
+                raise ValueError(f"unknown model format {data['format']!s}")
+            if tuple(str(c) for c in data["categories"]) != CATEGORIES:
+                raise ValueError("the model's categories are not this screen's")
+            char_lo, char_hi = (int(n) for n in data["char_ngram"])
+            pinyin_lo, pinyin_hi = (int(n) for n in data["pinyin_ngram"])
+            features = Features(
+                char_ngram=(char_lo, char_hi),
+                char_n_features=int(data["char_n_features"]),
+                pinyin_ngram=(pinyin_lo, pinyin_hi),
+                pinyin_n_features=int(data["pinyin_n_features"]),
+                pinyin_weight=float(data["pinyin_weight"]),
+            )
+            return cls(
+                features=features,
+                coef=np.asarray(data["coef"], dtype=np.float32),
+                intercept=np.asarray(data["intercept"], dtype=np.float64),
+                thresholds=np.asarray(data["thresholds"], dtype=np.float64),
+            )
+
+
+@cache
+def default_model() -> CollectionModel | None:
+    """The packaged model, loaded once per process; None when no artifact is packaged."""
+    if not DEFAULT_PATH.exists():
+        return None
+    return CollectionModel.load()
+
+
+# --- fitting ---------------------------------------------------------------------------
+
+
+def _fit_one(x: Any, y: NDArray[np.int64], c: float, seed: int) -> tuple[NDArray[np.float32], float]:
+    classifier = LogisticRegression(
+        C=c, solver="liblinear", class_weight="balanced", max_iter=1000, random_state=seed
+    )
+    classifier.fit(x, y)
+    return np.asarray(classifier.coef_, dtype=np.float32).ravel(), float(classifier.intercept_[0])
+
+
+def _out_of_fold(x: Any, labels: NDArray[np.int64], c: float, seed: int) -> NDArray[np.float64]:
+    harmful = labels.any(axis=1)
+    scores = np.zeros(labels.shape, dtype=np.float64)
+    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
+    for fit_rows, score_rows in folds.split(np.zeros(len(harmful)), harmful):
+        for k in range(labels.shape[1]):
+            coef, intercept = _fit_one(x[fit_rows], labels[fit_rows, k], c, seed)
+            logits = np.asarray(x[score_rows] @ coef.astype(np.float64), dtype=np.float64).ravel()
+            scores[score_rows, k] = _sigmoid(logits + intercept)
+    return scores
+
+
+def _thresholds(scores: NDArray[np.float64], labels: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Per category, the lowest threshold keeping out-of-fold alarms on clean lines within target."""
+    clean = ~labels.any(axis=1)
+    allowed = int(np.floor(TARGET_FALSE_ALARMS * clean.sum() / len(CATEGORIES)))
+    out = np.zeros(len(CATEGORIES), dtype=np.float64)
+    for k in range(len(CATEGORIES)):
+        clean_scores = np.sort(scores[clean, k])[::-1]
+        # Above the (allowed+1)-th highest clean score, at least 0.5.
+        out[k] = max(0.5, float(clean_scores[allowed]) + 1e-6) if len(clean_scores) > allowed else 0.5
+    return out
+
+
+def _measure(
+    scores: NDArray[np.float64], labels: NDArray[np.int64], thresholds: NDArray[np.float64]
+) -> dict[str, float]:
+    flags = scores >= thresholds
+    harmful = labels.any(axis=1)
+    flagged = flags.any(axis=1)
+    right = (flags & (labels == 1)).any(axis=1)
+    return {
+        "harmful_recall": round(float(flagged[harmful].mean()), 4),
+        "right_category": round(float(right[harmful].mean()), 4),
+        "false_alarms_clean": round(float(flagged[~harmful].mean()), 4),
+    }
+
+
+def train(
+    texts: Sequence[str],
+    labels: NDArray[np.int64],
+    *,
+    out: Path,
+    trained_on: date,
+    sources: dict[str, int],
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Choose C by cross-validation, set thresholds out of fold, fit on everything, write ``out``."""
+    if out.suffix != ".npz":
+        raise ValueError(f"out must end in .npz, not {out.name}")
+    started = time.perf_counter()
+    normalised = [normalise(text).text for text in texts]
+    x = FEATURES.transform(normalised)
+    grid = []
+    for c in C_GRID:
+        scores = _out_of_fold(x, labels, c, seed)
+        thresholds = _thresholds(scores, labels)
+        grid.append({"C": c, "thresholds": thresholds, **_measure(scores, labels, thresholds)})
+    chosen = max(grid, key=lambda row: (row["harmful_recall"], -row["C"]))
+    c = float(chosen["C"])
+    fitted = [_fit_one(x, labels[:, k], c, seed) for k in range(len(CATEGORIES))]
+    model = CollectionModel(
+        features=FEATURES,
+        coef=np.stack([coef for coef, _ in fitted]),
+        intercept=np.array([intercept for _, intercept in fitted], dtype=np.float64),
+        thresholds=np.asarray(chosen["thresholds"], dtype=np.float64),
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    model.save(out)
+    cross_validated = {k: v for k, v in chosen.items() if k not in ("C", "thresholds")}
+    card = {
+        "name": "collection",
+        "format": FORMAT,
+        "task": "per-category probability that a normalised collection message is harmful (content.md)",
+        "trained_on": trained_on.isoformat(),
+        "data": {"sources": sources, "rows": len(texts), "never_read": "evaluation/content holdout split"},
+        "features": {**asdict(FEATURES), "input": "normalise(text).text"},
+        "classifier": {
+            "kind": "LogisticRegression one-vs-rest",
+            "solver": "liblinear",
+            "class_weight": "balanced",
+            "C": c,
+            "C_grid": list(C_GRID),
+            "chosen_by": f"best {FOLDS}-fold out-of-fold harmful recall at the thresholds below",
+            "thresholds": dict(zip(CATEGORIES, [round(float(t), 4) for t in model.thresholds], strict=True)),
+            "threshold_rule": f"out-of-fold false alarms on clean lines at most {TARGET_FALSE_ALARMS} in all",
+            "seed": seed,
+        },
+        "metrics": {
+            "cross_validated": cross_validated,
+            "grid": [{k: v for k, v in row.items() if k != "thresholds"} for row in grid],
+        },
+        "versions": _versions(),
+        "artifact": {"file": out.name, "bytes": out.stat().st_size, "sha256": sha256_of(out)},
+    }
+    out.with_suffix(".json").write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return {"C": c, "cross_validated": cross_validated, "seconds": round(time.perf_counter() - started, 1)}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from faircollect.content.evaluate import load  # the evaluation set is a development file
+
+    parser = argparse.ArgumentParser(
+        prog="python -m faircollect.content.collection_model",
+        description="Fit the five-category model on the tune split and the dev set (never the holdout).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    fit = commands.add_parser("train")
+    fit.add_argument("--out", type=Path, default=DEFAULT_PATH)
+    fit.add_argument("--trained-on", type=date.fromisoformat, required=True)
+    fit.add_argument("--seed", type=int, default=0)
+    fit.add_argument("--splits", default="tune,dev", help="comma-separated; the holdout is refused")
+    args = parser.parse_args(argv)
+    splits = [s for s in args.splits.split(",") if s]
+    if "holdout" in splits:
+        parser.error("the holdout split is never trained on")
+    lines = [line for split in splits for line in load(split)]
+    labels = np.array([[c in line.labels for c in CATEGORIES] for line in lines], dtype=np.int64)
+    metrics = train(
+        [line.text for line in lines],
+        labels,
+        out=args.out,
+        trained_on=args.trained_on,
+        sources={split: sum(1 for _ in load(split)) for split in splits},
+        seed=args.seed,
+    )
+    print(json.dumps(metrics, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
