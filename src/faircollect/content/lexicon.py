@@ -91,6 +91,9 @@ class Views:
 
     def __init__(self, text: str) -> None:
         self.original = text
+        # Set by Lexicon.match when a rule matched but negation or a lawful context dropped
+        # it: the rules read this message as lawful, and the models do not second-guess that.
+        self.suppressed = False
 
     @cached_property
     def plain(self) -> str:
@@ -199,11 +202,14 @@ class Lexicon:
         contexts: dict[str, bool] = {}
         if raw and "reported" in self.contexts and self._context("reported", views, contexts):
             # The message reports, corrects or apologises for someone else's words.
+            views.suppressed = True
             return hits
         for rule, span in raw:
             if rule.unless and any(self._context(name, views, contexts) for name in rule.unless):
+                views.suppressed = True
                 continue
             if rule.negatable and self._negated(views.plain, span, rule.inside):
+                views.suppressed = True
                 continue
             hits.append(Hit(rule.category, rule.score, span, rule.kind, rule.rule_id))
         return hits

@@ -1,0 +1,101 @@
+"""The five-category collection model: artifact round trip, thresholds, and its place in the screen."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from faircollect.content import collection_model
+from faircollect.content.collection_model import CollectionModel, default_model, train
+from faircollect.content.evaluate import write_between
+from faircollect.content.lexicon import CATEGORIES
+from faircollect.content.screen import screen
+
+
+def test_packaged_model_loads_with_one_threshold_per_category() -> None:
+    model = default_model()
+    assert model is not None
+    assert model.coef.shape[0] == len(CATEGORIES)
+    assert model.thresholds.shape == (len(CATEGORIES),)
+    assert np.all(model.thresholds >= 0.5)
+
+
+def test_probabilities_are_per_category_and_refuse_a_bare_string() -> None:
+    model = default_model()
+    assert model is not None
+    probabilities = model.probabilities(["你好", "we will tell your boss you owe us"])
+    assert probabilities.shape == (2, len(CATEGORIES))
+    assert np.all((probabilities >= 0) & (probabilities <= 1))
+    with pytest.raises(TypeError):
+        model.probabilities("one string")
+
+
+def test_training_writes_an_artifact_that_scores_the_same_after_loading(tmp_path: Path) -> None:
+    texts = [
+        "你这个废物",
+        "你个垃圾东西",
+        "傻子一样",
+        "我们会去你家闹",
+        "小心你的家人",
+        "打断你的腿",
+        "我是公安局的",
+        "不还就坐牢",
+        "法院明天来抓你",
+        "告诉你同事你欠钱",
+        "发到你朋友圈",
+        "通知你领导",
+        "去借网贷还",
+        "刷信用卡还我们",
+        "卖房还钱",
+    ] * 2 + ["您好，请按时还款", "我们可以为您办理延期", "感谢您的还款", "请回电", "账单已出"] * 6
+    labels = np.zeros((len(texts), len(CATEGORIES)), dtype=np.int64)
+    for i in range(30):
+        labels[i, (i % 15) // 3] = 1
+    out = tmp_path / "m.npz"
+    metrics = train(texts, labels, out=out, trained_on=date(2026, 11, 23), sources={"test": len(texts)})
+    assert out.exists()
+    assert out.with_suffix(".json").exists()
+    assert 0.0 <= metrics["cross_validated"]["false_alarms_clean"] <= 1.0
+    loaded = CollectionModel.load(out)
+    again = CollectionModel.load(out)
+    sample = ["去借网贷还", "您好，请按时还款"]
+    assert np.allclose(loaded.probabilities(sample), again.probabilities(sample))
+
+
+def test_training_refuses_the_holdout_split() -> None:
+    with pytest.raises(SystemExit):
+        collection_model.main(["train", "--trained-on", "2026-11-23", "--splits", "tune,holdout"])
+
+
+def test_a_model_finding_never_blocks_on_its_own() -> None:
+    model = default_model()
+    assert model is not None
+    # Whatever the model says, its findings sit between REVIEW and BLOCK.
+    for text in ["你最好想清楚后果，我们这行什么人都有", "Think carefully about your family, {first_name}."]:
+        for finding in screen(text).categories:
+            if finding.rule == "model":
+                assert 0.5 <= finding.score < 0.8
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We apologise: a letter wrongly said you could be arrested. That is not true.",
+        "外包公司员工说您“会坐牢”是错误的，这是民事债务，我们向您澄清并道歉。",
+        "Please don't take out another loan to pay us.",
+    ],
+)
+def test_reported_or_negated_words_are_not_reflagged_by_the_model(text: str) -> None:
+    assert screen(text).verdict == "ok", screen(text).to_json()
+
+
+def test_write_between_replaces_only_the_marked_block(tmp_path: Path) -> None:
+    doc = tmp_path / "doc.md"
+    doc.write_text("head\n<!-- evaluate:holdout -->\nold\n<!-- /evaluate -->\ntail\n", encoding="utf-8")
+    write_between(doc, "evaluate:holdout", "| new |")
+    assert doc.read_text(encoding="utf-8") == "head\n<!-- evaluate:holdout -->\n| new |\n<!-- /evaluate -->\ntail\n"
+    with pytest.raises(SystemExit):
+        write_between(doc, "evaluate:missing", "x")
