@@ -169,6 +169,8 @@ class InsultModel:
     def __post_init__(self) -> None:
         if self.coef.shape != (self.features.n_features,):
             raise ValueError(f"coef has shape {self.coef.shape}, features need ({self.features.n_features},)")
+        # float64 weights built once: a per-call astype copied 6 MB for every message.
+        object.__setattr__(self, "_weights", np.ascontiguousarray(self.coef, dtype=np.float64))
 
     def score(self, texts: Sequence[str]) -> NDArray[np.float64]:
         """Probability of "offensive" per text; ``texts`` are already normalised (``normalise(t).text``)."""
@@ -176,7 +178,7 @@ class InsultModel:
             raise TypeError("score takes a sequence of texts, not one string")
         if not texts:
             return np.zeros(0, dtype=np.float64)
-        logits = self.features.transform(texts) @ self.coef.astype(np.float64)
+        logits = self.features.transform(texts) @ self._weights
         return _sigmoid(np.asarray(logits, dtype=np.float64).ravel() + self.intercept)
 
     def save(self, path: Path) -> None:
