@@ -96,6 +96,9 @@ def test_write_between_replaces_only_the_marked_block(tmp_path: Path) -> None:
     doc = tmp_path / "doc.md"
     doc.write_text("head\n<!-- evaluate:holdout -->\nold\n<!-- /evaluate -->\ntail\n", encoding="utf-8")
     write_between(doc, "evaluate:holdout", "| new |")
-    assert doc.read_text(encoding="utf-8") == "head\n<!-- evaluate:holdout -->\n| new |\n<!-- /evaluate -->\ntail\n"
+    assert (
+        doc.read_text(encoding="utf-8")
+        == "head\n<!-- evaluate:holdout -->\n| new |\n<!-- /evaluate -->\ntail\n"
+    )
     with pytest.raises(SystemExit):
         write_between(doc, "evaluate:missing", "x")

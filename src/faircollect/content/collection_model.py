@@ -27,7 +27,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -70,6 +70,7 @@ class CollectionModel:
     coef: NDArray[np.float32]  # (len(CATEGORIES), n_features)
     intercept: NDArray[np.float64]  # (len(CATEGORIES),)
     thresholds: NDArray[np.float64]  # (len(CATEGORIES),)
+    _weights: NDArray[np.float64] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         k = len(CATEGORIES)
@@ -151,7 +152,7 @@ def _fit_one(x: Any, y: NDArray[np.int64], c: float, seed: int) -> tuple[NDArray
 
 
 def _out_of_fold(x: Any, labels: NDArray[np.int64], c: float, seed: int) -> NDArray[np.float64]:
-    harmful = labels.any(axis=1)
+    harmful = np.asarray(labels.any(axis=1), dtype=bool)
     scores = np.zeros(labels.shape, dtype=np.float64)
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
     for fit_rows, score_rows in folds.split(np.zeros(len(harmful)), harmful):
@@ -178,9 +179,9 @@ def _measure(
     scores: NDArray[np.float64], labels: NDArray[np.int64], thresholds: NDArray[np.float64]
 ) -> dict[str, float]:
     flags = scores >= thresholds
-    harmful = labels.any(axis=1)
-    flagged = flags.any(axis=1)
-    right = (flags & (labels == 1)).any(axis=1)
+    harmful = np.asarray(labels.any(axis=1), dtype=bool)
+    flagged = np.asarray(flags.any(axis=1), dtype=bool)
+    right = np.asarray((flags & (labels == 1)).any(axis=1), dtype=bool)
     return {
         "harmful_recall": round(float(flagged[harmful].mean()), 4),
         "right_category": round(float(right[harmful].mean()), 4),
@@ -203,7 +204,7 @@ def train(
     started = time.perf_counter()
     normalised = [normalise(text).text for text in texts]
     x = FEATURES.transform(normalised)
-    grid = []
+    grid: list[dict[str, Any]] = []
     for c in C_GRID:
         scores = _out_of_fold(x, labels, c, seed)
         thresholds = _thresholds(scores, labels)
@@ -245,7 +246,9 @@ def train(
         "versions": _versions(),
         "artifact": {"file": out.name, "bytes": out.stat().st_size, "sha256": sha256_of(out)},
     }
-    out.with_suffix(".json").write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    out.with_suffix(".json").write_text(
+        json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     return {"C": c, "cross_validated": cross_validated, "seconds": round(time.perf_counter() - started, 1)}
 
 

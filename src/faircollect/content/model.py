@@ -39,7 +39,7 @@ import platform
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cache, lru_cache
 from importlib import metadata
@@ -165,6 +165,7 @@ class InsultModel:
     features: Features
     coef: NDArray[np.float32]
     intercept: float
+    _weights: NDArray[np.float64] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.coef.shape != (self.features.n_features,):

@@ -184,7 +184,9 @@ def screen_many(
     classifier = _collection_model() if use_model else None
     if classifier is not None:
         # Not asked: a message whose only rule matches were negated or in a lawful context.
-        wanted = [i for i, view in enumerate(views) if view.norm.text and not (view.suppressed and not hits[i])]
+        wanted = [
+            i for i, view in enumerate(views) if view.norm.text and not (view.suppressed and not hits[i])
+        ]
         if wanted:
             probabilities = classifier.probabilities([views[i].norm.text for i in wanted])
             for row, i in enumerate(wanted):
