@@ -20,6 +20,7 @@ from faircollect.adapters.interchange.reader import read_folder
 from faircollect.bootstrap import Platform, bootstrap
 from faircollect.domain.errors import BadInput, Conflict, FaircollectError, NotFound
 from faircollect.domain.money import AmountFormatError, format_grouped, format_minor, parse_minor
+from faircollect.entrypoints import policy_cli
 from faircollect.services import daily_cycle, evidence, export, ingest, payments
 
 app = typer.Typer(
@@ -39,6 +40,7 @@ app.add_typer(payments_app, name="payments")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(book_app, name="book")
 app.add_typer(db_app, name="db")
+app.add_typer(policy_cli.app, name="policy", help="The compliance gate: decide, test and lint policy packs.")
 
 out = Console()
 err = Console(stderr=True)

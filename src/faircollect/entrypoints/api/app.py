@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from faircollect import __version__
-from faircollect.entrypoints.api.routers import content, health
+from faircollect.entrypoints.api.routers import content, health, policy
 
 
 def create_app() -> FastAPI:
@@ -18,4 +18,5 @@ def create_app() -> FastAPI:
     )
     app.include_router(health.router)
     app.include_router(content.router)
+    app.include_router(policy.router)
     return app
