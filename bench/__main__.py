@@ -1,4 +1,4 @@
-"""``python -m bench [book|kernel|regrade|all] [options]``: run benchmarks, update docs/benchmarks.md."""
+"""``python -m bench [book|kernel|regrade|content|policy|all] [options]``: run benchmarks, update docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 def main() -> None:
     name = sys.argv[1] if len(sys.argv) > 1 else "all"
     rest = sys.argv[2:]
-    names = ["kernel", "regrade", "content", "book"] if name == "all" else [name]
+    names = ["kernel", "regrade", "content", "policy", "book"] if name == "all" else [name]
     for n in names:
         if n == "book":
             from bench import book
@@ -26,8 +26,12 @@ def main() -> None:
             from bench import content
 
             content.main(rest)
+        elif n == "policy":
+            from bench import policy
+
+            policy.main(rest)
         else:
-            raise SystemExit(f"unknown benchmark {n!r}: book, kernel, regrade, content or all")
+            raise SystemExit(f"unknown benchmark {n!r}: book, kernel, regrade, content, policy or all")
 
 
 if __name__ == "__main__":
