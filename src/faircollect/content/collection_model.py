@@ -92,7 +92,6 @@ class CollectionModel:
         return _sigmoid(np.asarray(logits, dtype=np.float64) + self.intercept)
 
     def save(self, path: Path) -> None:
-        f = self.features
         with path.open("wb") as fh:
             np.savez_compressed(
                 fh,
@@ -101,11 +100,7 @@ class CollectionModel:
                 coef=self.coef.astype(np.float32),
                 intercept=self.intercept.astype(np.float64),
                 thresholds=self.thresholds.astype(np.float64),
-                char_ngram=np.array(f.char_ngram, dtype=np.int64),
-                char_n_features=np.array(f.char_n_features, dtype=np.int64),
-                pinyin_ngram=np.array(f.pinyin_ngram, dtype=np.int64),
-                pinyin_n_features=np.array(f.pinyin_n_features, dtype=np.int64),
-                pinyin_weight=np.array(f.pinyin_weight, dtype=np.float64),
+                **self.features.arrays(),
             )
 
     @classmethod
@@ -115,17 +110,8 @@ class CollectionModel:
                 raise ValueError(f"unknown model format {data['format']!s}")
             if tuple(str(c) for c in data["categories"]) != CATEGORIES:
                 raise ValueError("the model's categories are not this screen's")
-            char_lo, char_hi = (int(n) for n in data["char_ngram"])
-            pinyin_lo, pinyin_hi = (int(n) for n in data["pinyin_ngram"])
-            features = Features(
-                char_ngram=(char_lo, char_hi),
-                char_n_features=int(data["char_n_features"]),
-                pinyin_ngram=(pinyin_lo, pinyin_hi),
-                pinyin_n_features=int(data["pinyin_n_features"]),
-                pinyin_weight=float(data["pinyin_weight"]),
-            )
             return cls(
-                features=features,
+                features=Features.from_arrays(data),
                 coef=np.asarray(data["coef"], dtype=np.float32),
                 intercept=np.asarray(data["intercept"], dtype=np.float64),
                 thresholds=np.asarray(data["thresholds"], dtype=np.float64),

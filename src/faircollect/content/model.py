@@ -38,7 +38,7 @@ import json
 import platform
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cache, lru_cache
@@ -109,6 +109,29 @@ class Features:
     @property
     def n_features(self) -> int:
         return self.char_n_features + (self.pinyin_n_features if self.pinyin_weight else 0)
+
+    def arrays(self) -> dict[str, Any]:
+        """The parameters as named arrays, for an npz artifact (``from_arrays`` reads them back)."""
+        return {
+            "char_ngram": np.array(self.char_ngram, dtype=np.int64),
+            "char_n_features": np.array(self.char_n_features, dtype=np.int64),
+            "pinyin_ngram": np.array(self.pinyin_ngram, dtype=np.int64),
+            "pinyin_n_features": np.array(self.pinyin_n_features, dtype=np.int64),
+            "pinyin_weight": np.array(self.pinyin_weight, dtype=np.float64),
+        }
+
+    @classmethod
+    def from_arrays(cls, data: Mapping[str, Any]) -> Features:
+        """The parameters stored by ``arrays`` (an open npz or any mapping of the same names)."""
+        char_lo, char_hi = (int(n) for n in data["char_ngram"])
+        pinyin_lo, pinyin_hi = (int(n) for n in data["pinyin_ngram"])
+        return cls(
+            char_ngram=(char_lo, char_hi),
+            char_n_features=int(data["char_n_features"]),
+            pinyin_ngram=(pinyin_lo, pinyin_hi),
+            pinyin_n_features=int(data["pinyin_n_features"]),
+            pinyin_weight=float(data["pinyin_weight"]),
+        )
 
 
 @lru_cache(maxsize=8)
@@ -184,18 +207,13 @@ class InsultModel:
 
     def save(self, path: Path) -> None:
         """Write the weights and feature parameters as a compressed npz (no pickle)."""
-        f = self.features
         with path.open("wb") as fh:
             np.savez_compressed(
                 fh,
                 format=np.array(FORMAT),
                 coef=self.coef.astype(np.float32),
                 intercept=np.array(self.intercept, dtype=np.float64),
-                char_ngram=np.array(f.char_ngram, dtype=np.int64),
-                char_n_features=np.array(f.char_n_features, dtype=np.int64),
-                pinyin_ngram=np.array(f.pinyin_ngram, dtype=np.int64),
-                pinyin_n_features=np.array(f.pinyin_n_features, dtype=np.int64),
-                pinyin_weight=np.array(f.pinyin_weight, dtype=np.float64),
+                **self.features.arrays(),
             )
 
     @classmethod
@@ -204,17 +222,8 @@ class InsultModel:
         with np.load(path or DEFAULT_PATH, allow_pickle=False) as data:
             if str(data["format"]) != FORMAT:
                 raise ValueError(f"unknown model format {data['format']!s}")
-            char_lo, char_hi = (int(n) for n in data["char_ngram"])
-            pinyin_lo, pinyin_hi = (int(n) for n in data["pinyin_ngram"])
-            features = Features(
-                char_ngram=(char_lo, char_hi),
-                char_n_features=int(data["char_n_features"]),
-                pinyin_ngram=(pinyin_lo, pinyin_hi),
-                pinyin_n_features=int(data["pinyin_n_features"]),
-                pinyin_weight=float(data["pinyin_weight"]),
-            )
             return cls(
-                features=features,
+                features=Features.from_arrays(data),
                 coef=np.asarray(data["coef"], dtype=np.float32),
                 intercept=float(data["intercept"]),
             )
