@@ -178,6 +178,19 @@ def read_yaml(path: Path) -> tuple[Any, bytes]:
     return yaml.load(raw, Loader=_Loader), raw
 
 
+def read_checked(path: Path, schema: str, *, pack_id: str, prefix: str = "") -> tuple[Any, bytes]:
+    """``path``'s YAML and bytes, checked against ``schema``; ``PackError`` (after ``prefix``) if not."""
+    try:
+        data, raw = read_yaml(path)
+    except yaml.YAMLError as exc:
+        raise PackError(pack_id, f"{prefix}not valid YAML: {exc}", path=path) from None
+    problem = schema_problem(data, schema)
+    if problem is not None:
+        kind = schema.removesuffix(".schema.json")
+        raise PackError(pack_id, f"{prefix}does not match the {kind} schema: {problem}", path=path)
+    return data, raw
+
+
 class PackLibrary:
     """Packs by id, searched in ``directories`` in order, then the shipped ones; each loaded once."""
 
@@ -228,13 +241,7 @@ class PackLibrary:
 
 def _read_pack(pack_id: str, directory: Path) -> tuple[dict[str, Any], bytes]:
     path = directory / "pack.yaml"
-    try:
-        data, raw = read_yaml(path)
-    except yaml.YAMLError as exc:
-        raise PackError(pack_id, f"not valid YAML: {exc}", path=path) from None
-    problem = schema_problem(data, "pack.schema.json")
-    if problem is not None:
-        raise PackError(pack_id, f"does not match the pack schema: {problem}", path=path)
+    data, raw = read_checked(path, "pack.schema.json", pack_id=pack_id)
     if data["pack"] != directory.name:
         raise PackError(
             pack_id, f"its directory is {directory.name!r} but it says pack: {data['pack']!r}", path=path

@@ -21,13 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from faircollect.domain.errors import BadInput
 from faircollect.policy.evaluate import evaluate
 from faircollect.policy.facts import Screener, default_screener
 from faircollect.policy.model import Decision, format_instant
-from faircollect.policy.pack import Pack, PackError, read_yaml, schema_problem
+from faircollect.policy.pack import Pack, PackError, read_checked
 from faircollect.policy.parse import parse_instant, parse_request
 
 __all__ = ["Case", "CaseResult", "load_cases", "run_case", "run_pack_tests"]
@@ -71,13 +69,7 @@ class CaseResult:
 
 def load_cases(path: Path, *, pack_id: str = "?") -> list[Case]:
     """The cases of one file, schema-checked; ``PackError`` naming the file and the problem."""
-    try:
-        data, _ = read_yaml(path)
-    except yaml.YAMLError as exc:
-        raise PackError(pack_id, f"{path.name}: not valid YAML: {exc}", path=path) from None
-    problem = schema_problem(data, "test.schema.json")
-    if problem is not None:
-        raise PackError(pack_id, f"{path.name}: does not match the test schema: {problem}", path=path)
+    data, _ = read_checked(path, "test.schema.json", pack_id=pack_id, prefix=f"{path.name}: ")
     names: set[str] = set()
     cases = []
     for i, item in enumerate(data):
