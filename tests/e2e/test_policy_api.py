@@ -122,3 +122,24 @@ def test_the_request_and_answer_are_published_in_openapi(client: TestClient) -> 
     components = schema["components"]["schemas"]
     assert set(components["PolicyRequest"]["required"]) == {"now", "action"}
     assert components["PolicyDecision"]["properties"]["decision"]["enum"] == ["allow", "review", "deny"]
+
+
+@pytest.mark.parametrize(
+    ("wire", "vocabulary"),
+    [
+        ("Channel", "CHANNELS"),
+        ("Role", "ROLES"),
+        ("Purpose", "PURPOSES"),
+        ("Outcome", "OUTCOMES"),
+        ("Flag", "FLAGS"),
+    ],
+)
+def test_wire_vocabulary_is_the_gates_own(wire: str, vocabulary: str) -> None:
+    # The OpenAPI schema spells the vocabulary out as Literals; the gate's parser holds the
+    # same words as tuples. Two copies, so this keeps them from drifting apart.
+    from typing import get_args
+
+    from faircollect.entrypoints.api.schemas import policy as schemas
+    from faircollect.policy import model
+
+    assert set(get_args(getattr(schemas, wire))) == set(getattr(model, vocabulary))
