@@ -24,11 +24,11 @@ from typing import Any
 from faircollect.domain.errors import BadInput
 from faircollect.policy.evaluate import evaluate
 from faircollect.policy.facts import Screener, default_screener
-from faircollect.policy.model import Decision, format_instant
+from faircollect.policy.model import format_instant
 from faircollect.policy.pack import Pack, PackError, read_checked
 from faircollect.policy.parse import parse_instant, parse_request
 
-__all__ = ["Case", "CaseResult", "load_cases", "run_case", "run_pack_tests"]
+__all__ = ["Case", "CaseResult", "compare", "load_cases", "run_case", "run_pack_tests", "wire_request"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +85,15 @@ def iter_cases(pack: Pack) -> Iterator[Case]:
         yield from load_cases(path, pack_id=pack.id)
 
 
+def wire_request(pack: Pack, case: Case) -> dict[str, Any]:
+    """The case's request as a caller sends it to the CLI or the API: the pack named, ``now`` pinned."""
+    raw = dict(case.request)
+    if case.now is not None:
+        raw["now"] = case.now
+    raw["pack"] = pack.id
+    return raw
+
+
 def run_case(pack: Pack, case: Case, *, screener: Screener = default_screener) -> CaseResult:
     """Decide the case's request at its pinned ``now`` and compare with what it expects."""
     where = f"{case.file.name}[{case.index}]"
@@ -100,7 +109,7 @@ def run_case(pack: Pack, case: Case, *, screener: Screener = default_screener) -
             now = parse_instant(case.now, field="now", source=f"{case.file.name}: {case.name}")
         decision = evaluate(pack, request, now, screener=screener)
         actual = decision.to_json()
-        problems.extend(_compare(case.expect, decision))
+        problems.extend(compare(case.expect, actual))
     except BadInput as exc:
         problems.extend(f"bad input: {p}" for p in exc.problems)
     return CaseResult(
@@ -119,22 +128,22 @@ def run_pack_tests(pack: Pack, *, screener: Screener = default_screener) -> list
     return [run_case(pack, case, screener=screener) for case in iter_cases(pack)]
 
 
-def _compare(expect: dict[str, Any], decision: Decision) -> list[str]:
+def compare(expect: dict[str, Any], answer: dict[str, Any]) -> list[str]:
+    """How an answer (the spec's JSON, from any face: library, CLI, API) differs from what a case
+    expects; empty when it matches."""
     problems = []
-    if decision.effect != expect["decision"]:
-        problems.append(f"decision: expected {expect['decision']}, got {decision.effect}")
+    if answer["decision"] != expect["decision"]:
+        problems.append(f"decision: expected {expect['decision']}, got {answer['decision']}")
     wanted = set(expect["rules"])
-    got = {hit.id for hit in decision.rules}
+    got = {hit["id"] for hit in answer["rules"]}
     if wanted != got:
         missing = ", ".join(sorted(wanted - got)) or "-"
         extra = ", ".join(sorted(got - wanted)) or "-"
         problems.append(f"rules: missing {missing}; unexpected {extra}")
     if "next_allowed_at" in expect:
-        want = expect["next_allowed_at"]
-        got_at = decision.next_allowed_at
-        if want is None or got_at is None:
-            if want is not None or got_at is not None:
-                shown = None if got_at is None else format_instant(got_at)
+        want, shown = expect["next_allowed_at"], answer["next_allowed_at"]
+        if want is None or shown is None:
+            if want is not None or shown is not None:
                 problems.append(f"next_allowed_at: expected {want}, got {shown}")
         else:
             try:
@@ -142,6 +151,6 @@ def _compare(expect: dict[str, Any], decision: Decision) -> list[str]:
             except BadInput as exc:
                 problems.append(f"next_allowed_at: {exc.problems[0].reason}")
             else:
-                if wanted_at != got_at:
-                    problems.append(f"next_allowed_at: expected {want}, got {format_instant(got_at)}")
+                if format_instant(wanted_at) != shown:
+                    problems.append(f"next_allowed_at: expected {want}, got {shown}")
     return problems
