@@ -115,11 +115,11 @@ def test_the_spec_numbers_are_named_parameters() -> None:
 
 def test_a_changed_pack_has_a_changed_version(tmp_path: Path) -> None:
     shutil.copytree(SHIPPED_DIR / "cn", tmp_path / "cn")
-    same = PackLibrary(tmp_path).get("cn")
+    same = PackLibrary(tmp_path, base_packs=True).get("cn")
     assert same.version == load_pack("cn").version
     path = tmp_path / "cn" / "pack.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("value: 3\n", "value: 2\n", 1), encoding="utf-8")
-    changed = PackLibrary(tmp_path).get("cn")
+    changed = PackLibrary(tmp_path, base_packs=True).get("cn")
     assert changed.version.split("+")[0] == same.version.split("+")[0]
     assert changed.version != same.version
 
@@ -259,12 +259,12 @@ def test_extending_an_unknown_pack_or_itself_is_refused(tmp_path: Path) -> None:
 def test_a_pack_without_tests_does_not_load(tmp_path: Path) -> None:
     write_pack(tmp_path, base_pack(), tests=False)
     with pytest.raises(PackError, match=r"has no tests.*_test\.yaml"):
-        PackLibrary(tmp_path).get("mini")
+        PackLibrary(tmp_path, base_packs=True).get("mini")
 
 
 def test_a_valid_minimal_pack_loads(tmp_path: Path) -> None:
     write_pack(tmp_path, base_pack())
-    pack = PackLibrary(tmp_path).get("mini")
+    pack = PackLibrary(tmp_path, base_packs=True).get("mini")
     assert pack.rules[0].deny_reason is not None
     assert pack.rules[0].deny_reason.en == "more than 3 calls"
 
@@ -273,7 +273,7 @@ def test_a_directory_that_does_not_match_the_pack_id_is_refused(tmp_path: Path) 
     directory = write_pack(tmp_path, base_pack())
     directory.rename(tmp_path / "other")
     with pytest.raises(PackError, match="its directory is 'other'"):
-        PackLibrary(tmp_path).get("other")
+        PackLibrary(tmp_path, base_packs=True).get("other")
 
 
 def _rule(when: Any) -> list[dict[str, Any]]:
@@ -344,7 +344,7 @@ def test_a_pack_that_does_not_compile_is_refused_naming_the_problem(
 ) -> None:
     write_pack(tmp_path, data)
     with pytest.raises(PackError) as info:
-        PackLibrary(tmp_path).get("mini")
+        PackLibrary(tmp_path, base_packs=True).get("mini")
     assert message in str(info.value)
     assert "'mini'" in str(info.value)
 
@@ -382,4 +382,35 @@ def test_the_unreachable_fact_reads_its_parameter_and_a_lender_may_require_more_
 def test_a_fact_that_reads_a_parameter_needs_the_pack_to_define_it(tmp_path: Path) -> None:
     write_pack(tmp_path, base_pack(rules=_rule({"fact": "borrower.unreachable", "eq": True})))
     with pytest.raises(PackError, match="unreachable_after_failed_calls"):
+        PackLibrary(tmp_path, base_packs=True).get("mini")
+
+
+# -- the shipped packs are the floor -----------------------------------------------------------
+
+
+def test_a_copy_of_a_shipped_pack_elsewhere_cannot_stand_in_for_it(tmp_path: Path) -> None:
+    """A deployment directory holding its own ``cn`` (here with 07:00-23:00 hours) is refused, not
+    used: otherwise a widened window would pass as the shipped pack."""
+    shutil.copytree(SHIPPED_DIR / "cn", tmp_path / "cn")
+    path = tmp_path / "cn" / "pack.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('{start: "08:00", end: "22:00"}', '{start: "07:00", end: "23:00"}'), "utf-8")
+    with pytest.raises(PackError, match=r"is the id of a shipped pack.*extends: cn"):
+        PackLibrary(tmp_path).get("cn")
+
+
+def test_a_lender_pack_that_extends_nothing_is_refused(tmp_path: Path) -> None:
+    write_pack(tmp_path, base_pack())
+    with pytest.raises(PackError, match=r"'mini'.*extends no pack.*one of cn, uk, us"):
         PackLibrary(tmp_path).get("mini")
+
+
+def test_a_lender_pack_may_extend_another_lender_pack(tmp_path: Path) -> None:
+    lender(tmp_path, sms_per_day=1)
+    write_pack(
+        tmp_path, {"pack": "branch", "version": "1", "extends": "lender", "overrides": {"push_per_day": 2}}
+    )
+    pack = PackLibrary(tmp_path).get("branch")
+    assert pack.parameters["sms_per_day"].value == 1
+    assert pack.parameters["push_per_day"].value == 2
+    assert [r.id for r in pack.rules] == [r.id for r in load_pack("cn").rules]

@@ -4,11 +4,12 @@ A pack lives in a directory named after it, ``<dir>/<id>/pack.yaml``, with its
 cases in ``<dir>/<id>/tests/*_test.yaml``; a pack without tests does not load.
 Shipped packs are in the repository's ``policies/packs``. A ``PackLibrary`` may
 search other directories first (the CLI and API take one from ``--dir`` or
-``FAIRCOLLECT_POLICY_DIR``): a lender's own packs, or a deployment's copy of the
-shipped ones, which then stands in for them. ``extends`` is resolved the same way.
-Only a pack that extends another is held to the tightening check; a stand-alone
-pack is a base pack wherever it lies, and its content hash in every decision's
-``pack_version`` shows whether it is the shipped one.
+``FAIRCOLLECT_POLICY_DIR``) for a lender's own packs. Such a pack must extend a
+shipped pack (directly or through another lender pack) and may not take a shipped
+pack's id: the law as shipped is the floor, and a lender can only build on it, so
+a copy of ``cn`` with a wider window cannot stand in for ``cn``. Only the shipped
+directory holds base packs (``base_packs=True`` lifts this, for writing a new
+jurisdiction's pack before it ships). ``extends`` is resolved the same way.
 
 Parameters are named values, each ``legal`` (a number of the law) or ``house``
 (the platform's choice) and each with the way that is stricter (``tighten``).
@@ -194,8 +195,9 @@ def read_checked(path: Path, schema: str, *, pack_id: str, prefix: str = "") -> 
 class PackLibrary:
     """Packs by id, searched in ``directories`` in order, then the shipped ones; each loaded once."""
 
-    def __init__(self, *directories: Path) -> None:
+    def __init__(self, *directories: Path, base_packs: bool = False) -> None:
         dirs = [Path(d) for d in directories]
+        self.base_packs = base_packs
         if not any(d.resolve() == SHIPPED_DIR for d in dirs):
             dirs.append(SHIPPED_DIR)
         self.directories: tuple[Path, ...] = tuple(dirs)
@@ -232,6 +234,24 @@ class PackLibrary:
             raise PackError(pack_id, f"no such pack (looked for {pack_id}/pack.yaml in {where})")
         base: Pack | None = None
         data, raw = _read_pack(pack_id, directory)
+        if not self.base_packs and directory.parent.resolve() != SHIPPED_DIR:
+            if (SHIPPED_DIR / pack_id / "pack.yaml").is_file():
+                raise PackError(
+                    pack_id,
+                    f"is the id of a shipped pack, and {directory} is not the shipped one; a lender's pack "
+                    f"takes its own id and says extends: {pack_id}",
+                    path=directory / "pack.yaml",
+                )
+            if not data.get("extends"):
+                shipped = ", ".join(
+                    sorted(p.name for p in SHIPPED_DIR.iterdir() if (p / "pack.yaml").is_file())
+                )
+                raise PackError(
+                    pack_id,
+                    f"extends no pack; a lender's pack builds on a shipped one (extends: one of {shipped}) "
+                    "and may only tighten it",
+                    path=directory / "pack.yaml",
+                )
         if data.get("extends"):
             base_id = data["extends"]
             base = self._packs.get(base_id) or self._load(base_id, (*chain, pack_id))
