@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from faircollect.domain.errors import BadInput, InputProblem
-from faircollect.policy import PackError, PackLibrary, decide
+from faircollect.policy import PackError, PackLibrary, decide_json
 from faircollect.policy.parse import parse_instant, parse_request
 from faircollect.policy.testing import CaseResult, iter_cases, run_case
 
@@ -65,20 +65,6 @@ def _bad(exc: BadInput) -> NoReturn:
     raise typer.Exit(2)
 
 
-def _decode(text: str, line: int | None) -> object:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadInput(
-            InputProblem(
-                file="stdin",
-                line=line if line is not None else exc.lineno,
-                column=None,
-                reason=f"not JSON: {exc.msg}",
-            )
-        ) from None
-
-
 @app.command("check")
 def check(
     pack: PackOption = "cn",
@@ -104,7 +90,7 @@ def check(
                 raise BadInput(
                     InputProblem(file="stdin", line=None, column=None, reason="no request on standard input")
                 )
-            decision = decide(_decode(text, None), library=packs, default_pack=pack, source="stdin")
+            decision = decide_json(text, library=packs, default_pack=pack, source="stdin")
             sys.stdout.write(json.dumps(decision.to_json(), ensure_ascii=False) + "\n")
             return
         _check_lines(packs, pack)
@@ -128,9 +114,7 @@ def _check_lines(packs: PackLibrary, default_pack: str) -> None:
                     file="stdin", line=blank_since, column=None, reason="empty line between requests"
                 )
             )
-        decision = decide(
-            _decode(line, number), library=packs, default_pack=default_pack, source="stdin", line=number
-        )
+        decision = decide_json(line, library=packs, default_pack=default_pack, source="stdin", line=number)
         write(json.dumps(decision.to_json(), ensure_ascii=False) + "\n")
         flush()
 
