@@ -1,7 +1,8 @@
 """Measure the content screen on the repository's labelled evaluation set (evaluation/content).
 
 ``evaluate(split)`` reads the lines of one split of ``zh.jsonl`` and ``en.jsonl``
-(``tune`` or ``holdout``), or the separately written ``dev`` set (``dev/*.jsonl``), screens them in one batch, and counts, per
+(``tune`` or ``holdout``), or one of the separately written sets (``dev``, ``train2``, ``test2``:
+``<name>/*.jsonl``), screens them in one batch, and counts, per
 language and overall:
 
 - per category precision and recall: a line counts for category c when c is in
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -36,9 +38,10 @@ __all__ = ["DEFAULT_DIR", "SPLITS", "Counts", "Line", "Report", "evaluate", "loa
 
 # <repo>/evaluation/content, from <repo>/src/faircollect/content/evaluate.py.
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "evaluation" / "content"
-SPLITS = ("tune", "dev", "holdout")
-# The dev set was written later, by a separate author, as its own files (dev/zh.jsonl, dev/en.jsonl).
-DEV_DIR = "dev"
+SPLITS = ("tune", "dev", "train2", "holdout", "test2")
+# Sets written later, each by a separate author, as files of their own (<name>/zh.jsonl, <name>/en.jsonl):
+# dev and train2 for development, test2 a fresh held-out set for one final measurement.
+SEPARATE = ("dev", "train2", "test2")
 LANGS = ("zh", "en")
 
 
@@ -56,8 +59,8 @@ def load(split: str, *, directory: Path | None = None) -> list[Line]:
     if split not in SPLITS:
         raise ValueError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
     root = directory or DEFAULT_DIR
-    if split == "dev":
-        root = root / DEV_DIR
+    if split in SEPARATE:
+        root = root / split
     lines: list[Line] = []
     for lang in LANGS:
         with (root / f"{lang}.jsonl").open(encoding="utf-8") as fh:
@@ -65,7 +68,7 @@ def load(split: str, *, directory: Path | None = None) -> list[Line]:
                 if not raw.strip():
                     continue
                 row = json.loads(raw)
-                if row.get("split", "dev") != split:
+                if row.get("split", split if split in SEPARATE else "") != split:
                     continue
                 lines.append(
                     Line(
@@ -130,13 +133,20 @@ class Report:
     missed: list[str] = field(default_factory=list)  # harmful, verdict ok
     wrong_category: list[str] = field(default_factory=list)  # caught, but no true category
     false_alarms: list[str] = field(default_factory=list)  # clean, verdict not ok
+    left_out: int = 0  # lines of a fresh set also found (as text) in a set used for development
 
     def to_markdown(self) -> str:
         """Two tables: per category precision/recall, then the line-level rates, per language."""
         groups = [*LANGS, "all"]
         counts = {**self.by_lang, "all": self.overall}
         out = [
-            f"Content screen on the `{self.split}` split ({'rules + model' if self.use_model else 'rules only'}).",
+            f"Content screen on the `{self.split}` split ({'rules + model' if self.use_model else 'rules only'})"
+            + (
+                f"; {self.left_out} lines whose text (ignoring case, spaces and punctuation) is also in "
+                "another set were left out."
+                if self.left_out
+                else "."
+            ),
             "",
             "| category | " + " | ".join(f"{g} precision | {g} recall" for g in groups) + " |",
             "| --- | " + " | ".join("---: | ---:" for _ in groups) + " |",
@@ -167,6 +177,26 @@ class Report:
         return "\n".join(out)
 
 
+#: Sets measured only on what is new in them: a line whose text also occurs in any other set
+#: (where it may have been tuned on) is left out and counted.
+FRESH = ("test2",)
+
+
+def _fresh(lines: list[Line], directory: Path | None) -> tuple[list[Line], int]:
+    seen = {
+        _plain(line.text)
+        for other in SPLITS
+        if other not in FRESH
+        for line in load(other, directory=directory)
+    }
+    kept = [line for line in lines if _plain(line.text) not in seen]
+    return kept, len(lines) - len(kept)
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\W", "", text.lower())
+
+
 def _ratio(value: float | None, num: int, den: int) -> str:
     return "-" if value is None else f"{value:.3f} ({num}/{den})"
 
@@ -178,6 +208,8 @@ def evaluate(split: str, *, use_model: bool = True, directory: Path | None = Non
     by_lang = {lang: Counts() for lang in LANGS}
     overall = Counts()
     report = Report(split=split, use_model=use_model, by_lang=by_lang, overall=overall)
+    if split in FRESH:
+        lines, report.left_out = _fresh(lines, directory)
     for line, result in zip(lines, results, strict=True):
         flagged = result.verdict != "ok"
         predicted = {f.category for f in result.categories} if flagged else set()

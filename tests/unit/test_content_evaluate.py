@@ -1,0 +1,49 @@
+"""The evaluation loader: the separately written sets, and a fresh set measured only on what is new in it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from faircollect.content.evaluate import FRESH, SEPARATE, _fresh, load
+from faircollect.content.lexicon import CATEGORIES
+
+ROOT = Path(__file__).resolve().parents[2] / "evaluation" / "content"
+
+
+def _write(path: Path, rows: list[dict[str, object]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+def _row(i: str, text: str, labels: list[str], **extra: object) -> dict[str, object]:
+    return {"id": i, "text": text, "labels": labels, "lookalike": False, "note": "", **extra}
+
+
+@pytest.mark.parametrize("name", SEPARATE)
+def test_each_separate_set_loads_in_both_languages_with_known_labels(name: str) -> None:
+    lines = load(name)
+    assert {line.lang for line in lines} == {"zh", "en"}
+    assert len({line.id for line in lines}) == len(lines)
+    for line in lines:
+        assert line.labels <= set(CATEGORIES)
+        assert not (line.lookalike and line.labels)
+
+
+def test_a_fresh_set_leaves_out_lines_found_in_the_other_sets(tmp_path: Path) -> None:
+    _write(tmp_path / "zh.jsonl", [_row("zh-1", "你个傻逼", ["insult"], split="tune")])
+    _write(tmp_path / "en.jsonl", [_row("en-1", "Pay now, you deadbeat.", ["insult"], split="holdout")])
+    for name in ("dev", "train2"):
+        _write(tmp_path / name / "zh.jsonl", [_row(f"{name}-1", f"{name} 您好", [])])
+        _write(tmp_path / name / "en.jsonl", [_row(f"{name}-2", f"{name} hello", [])])
+    _write(
+        tmp_path / "test2" / "zh.jsonl",
+        [_row("t-1", "你个 傻逼！", ["insult"]), _row("t-2", "新的一句话", [])],
+    )
+    _write(tmp_path / "test2" / "en.jsonl", [_row("t-3", "pay now you DEADBEAT", ["insult"])])
+    assert FRESH == ("test2",)
+    kept, left_out = _fresh(load("test2", directory=tmp_path), tmp_path)
+    assert [line.id for line in kept] == ["t-2"]
+    assert left_out == 2
