@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from faircollect.content.evaluate import FRESH, SEPARATE, _fresh, load
+from faircollect.content.evaluate import FRESH, SEPARATE, _fresh, evaluate, load
 from faircollect.content.lexicon import CATEGORIES
 
 ROOT = Path(__file__).resolve().parents[2] / "evaluation" / "content"
@@ -47,3 +47,28 @@ def test_a_fresh_set_leaves_out_lines_found_in_the_other_sets(tmp_path: Path) ->
     kept, left_out = _fresh(load("test2", directory=tmp_path), tmp_path)
     assert [line.id for line in kept] == ["t-2"]
     assert left_out == 2
+
+
+def test_a_fresh_set_is_measured_on_its_new_lines_only(tmp_path: Path) -> None:
+    # Written here, not read from evaluation/content/test2: every count below is this fixture's.
+    _write(tmp_path / "zh.jsonl", [_row("zh-1", "你个傻逼", ["insult"], split="tune")])
+    _write(tmp_path / "en.jsonl", [_row("en-1", "Thanks for your payment.", [], split="tune")])
+    for name in ("dev", "train2"):
+        _write(tmp_path / name / "zh.jsonl", [_row(f"{name}-1", f"{name} 您好", [])])
+        _write(tmp_path / name / "en.jsonl", [_row(f"{name}-2", f"{name} hello", [])])
+    _write(
+        tmp_path / "test2" / "zh.jsonl",
+        [
+            _row("t-1", "你个 傻逼！", ["insult"]),  # also in tune: left out
+            _row("t-2", "再不还钱就打断你的腿", ["threat"]),
+            _row("t-3", "请您尽快还款", [], lookalike=True),
+        ],
+    )
+    _write(
+        tmp_path / "test2" / "en.jsonl", [_row("t-4", "We know where your kids go to school.", ["threat"])]
+    )
+    report = evaluate("test2", use_model=False, directory=tmp_path)
+    assert report.left_out == 1
+    assert (report.overall.harmful, report.overall.caught) == (2, 2)
+    assert (report.overall.lookalike, report.overall.lookalike_alarms) == (1, 0)
+    assert "1 lines whose text" in report.to_markdown()

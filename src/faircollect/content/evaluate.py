@@ -204,12 +204,13 @@ def _ratio(value: float | None, num: int, den: int) -> str:
 def evaluate(split: str, *, use_model: bool = True, directory: Path | None = None) -> Report:
     """Screen every line of ``split`` and count (see the module docstring)."""
     lines = load(split, directory=directory)
-    results = screen_many([line.text for line in lines], lang="auto", use_model=use_model)
     by_lang = {lang: Counts() for lang in LANGS}
     overall = Counts()
     report = Report(split=split, use_model=use_model, by_lang=by_lang, overall=overall)
     if split in FRESH:
+        # Left out before screening, so that each result stays paired with its line.
         lines, report.left_out = _fresh(lines, directory)
+    results = screen_many([line.text for line in lines], lang="auto", use_model=use_model)
     for line, result in zip(lines, results, strict=True):
         flagged = result.verdict != "ok"
         predicted = {f.category for f in result.categories} if flagged else set()
