@@ -1,4 +1,4 @@
-"""``python -m bench [book|kernel|regrade|content|policy|all] [options]``: run benchmarks, update docs/benchmarks.md."""
+"""``python -m bench [book|kernel|regrade|content|policy|risk|all] [options]``: run benchmarks, update docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 def main() -> None:
     name = sys.argv[1] if len(sys.argv) > 1 else "all"
     rest = sys.argv[2:]
-    names = ["kernel", "regrade", "content", "policy", "book"] if name == "all" else [name]
+    names = ["kernel", "regrade", "content", "policy", "risk", "book"] if name == "all" else [name]
     for n in names:
         if n == "book":
             from bench import book
@@ -30,8 +30,12 @@ def main() -> None:
             from bench import policy
 
             policy.main(rest)
+        elif n == "risk":
+            from bench import risk
+
+            risk.main(rest)
         else:
-            raise SystemExit(f"unknown benchmark {n!r}: book, kernel, regrade, content, policy or all")
+            raise SystemExit(f"unknown benchmark {n!r}: book, kernel, regrade, content, policy, risk or all")
 
 
 if __name__ == "__main__":

@@ -184,6 +184,159 @@ def test_anti_fraud_warning_with_police_words_is_clean() -> None:
     assert screen("【公安部反诈中心】您的网贷欠款涉嫌违法，请立即还款至指定账户").verdict == "block"
 
 
+# --- frames by kind of statement (issue 4): each with a harmful line and a look-alike ------
+# Written for these tests, not taken from any evaluation set: the harmful line states the kind
+# in new words, the look-alike shares its words but says something lawful.
+
+FRAMES = [
+    ("threat", "明早我们的人在你小区门口等你，别想绕路。", "您可以到我司营业厅办理，工作人员会在柜台等您。"),
+    ("threat", "周末我们外访同事会到你老家转一圈。", "我们不会到您老家，也不会联系您的亲戚。"),
+    ("threat", "你不回电话？那我们就上门了。", "经您同意，我们已预约周五在网点面谈。"),
+    ("threat", "我们不碰你，你家里老人就不一定了。", "您家里老人身体要紧，还款的事我们可以慢慢谈。"),
+    ("threat", "今晚给你家门口放个花圈，提前庆祝一下。", "我们可以为您办理分期，减轻家庭负担。"),
+    ("threat", "再拖下去，我们就按我们的方式来了。", "再拖下去会影响征信，建议您尽快联系我们协商。"),
+    ("threat", "你知道之前那个不还钱的客户后来怎么样了吗？", "之前提交的减免申请已经通过，请查收短信。"),
+    ("threat", "你女儿每天几点从补习班出来，我们心里有数。", "您可以把还款日设在发工资后，我们帮您调整。"),
+    ("threat", "下次就不是打电话了，懂吧。", "下次还款日是15号，请留意账户余额。"),
+    ("threat", "你家那只猫挺可爱的，叫什么名字？", "感谢您按时还款，祝您生活愉快。"),
+    ("deception", "技术部已经冻结了你名下的支付宝，还清才解冻。", "我们无法冻结您的支付宝或银行卡，请放心。"),
+    (
+        "deception",
+        "我们已经把你的情况报给公安了，等着做笔录吧。",
+        "如遇冒充我司的诈骗电话，请向公安机关报案。",
+    ),
+    ("deception", "你这就是诈骗，不是欠钱那么简单。", "欠款属于民事纠纷，逾期不属于诈骗。"),
+    ("deception", "逾期罚款每天300元，已经累计六千多了。", "逾期将按合同约定计收罚息，详见借款合同第八条。"),
+    ("deception", "律师费和差旅费合计3000元由你承担，今天一起转过来。", "诉讼费用的承担以法院生效判决为准。"),
+    ("deception", "本人系区法院执行局工作人员，请你配合。", "本人是禾木分期客服小李，请问您方便通话吗？"),
+    ("deception", "明天系统自动开庭，到时候就晚了。", "我司已向法院提交材料，开庭时间以法院传票为准。"),
+    ("deception", "你的紧急联系人就是担保人，他也得还。", "紧急联系人不承担还款责任，我们只请其转告您回电。"),
+    (
+        "privacy",
+        "你好，你是王磊的同事吧？他在我们这欠钱不还。",
+        "你好，请问是王磊的同事吗？麻烦转告他回个电话。",
+    ),
+    ("privacy", "麻烦您督促她尽快还钱，不然影响不好。", "麻烦您转告她回个电话，谢谢。"),
+    ("privacy", "你欠款的截图我们已经发给你表哥了。", "您的还款凭证已发送到您本人邮箱。"),
+    ("privacy", "你是想先通知你爸还是先通知你领导？", "您想先处理哪一笔账单？我们可以逐笔说明。"),
+    (
+        "inducement",
+        "下载那个“快来借”，半小时就放款，先还我们。",
+        "您可以申请我们的延期方案，不需要借别的钱。",
+    ),
+    ("inducement", "你信用卡额度刷出来转给我们就行。", "您可以用本人储蓄卡还款，我们不建议透支信用卡。"),
+    ("inducement", "把孩子的学费先挪一下，开学再说。", "孩子的学费请优先保留，还款计划我们可以调整。"),
+    ("inducement", "家里电视冰箱挂闲鱼卖了，钱就有了。", "您不需要变卖家电，我们可以申请延期。"),
+    ("inducement", "多申请几家平台，总有一家能批。", "如有困难，请申请我司的分期方案。"),
+    ("insult", "你连条狗都不如，狗还会看家。", "我们理解您的困难，一起想办法。"),
+    ("insult", "就你这德行，难怪没人愿意借你钱。", "根据您的情况，我们可以减免部分罚息。"),
+    ("insult", "恭喜你荣获本季度“拖欠冠军”称号。", "恭喜您已结清全部欠款，感谢支持。"),
+    ("threat", "Your son's school lets out at 3:30, right?", "Your payment is due on the 3rd, right?"),
+    (
+        "threat",
+        "Our field team aren't as patient as I am.",
+        "Our team is happy to be patient while you get back on your feet.",
+    ),
+    (
+        "threat",
+        "Think about your family before you ignore us again.",
+        "We can pause calls while you talk it over with your family.",
+    ),
+    (
+        "threat",
+        "It'd be a pity if that nice van of yours went missing.",
+        "If your van is needed for work, tell us and we'll factor that in.",
+    ),
+    (
+        "deception",
+        "Missing this payment is a felony in this state.",
+        "Missing this payment is not a crime; it is a civil matter.",
+    ),
+    (
+        "deception",
+        "Your Social Security will be garnished next week.",
+        "Social Security benefits are generally protected from garnishment.",
+    ),
+    (
+        "deception",
+        "Interest will triple tomorrow unless you pay tonight.",
+        "Interest continues at the rate in your agreement.",
+    ),
+    (
+        "deception",
+        "This debt can't be discharged in bankruptcy.",
+        "Whether to file for bankruptcy is your choice; an adviser can explain it.",
+    ),
+    (
+        "privacy",
+        "Is this Sam's roommate? Sam owes us $800 and keeps dodging us.",
+        "Is this Sam's roommate? Please ask Sam to call Jordan at 555-0142.",
+    ),
+    (
+        "privacy",
+        "Your landlord knows about your debt now.",
+        "We never discuss your account with your landlord.",
+    ),
+    (
+        "privacy",
+        "As his mother, you should get him to pay.",
+        "We can only discuss the account with the account holder.",
+    ),
+    (
+        "inducement",
+        "Do a cash advance on your other card and pay us today.",
+        "Please don't use a cash advance to pay us; a plan is better.",
+    ),
+    (
+        "inducement",
+        "Skip the rent this month and send it to us.",
+        "Keep paying your rent first; we'll fit around it.",
+    ),
+    (
+        "inducement",
+        "Remortgage the house, there's plenty of equity.",
+        "You don't need to borrow against your home to deal with this.",
+    ),
+    ("insult", "You absolute muppet, the link was right there.", "No problem, I'll resend the link now."),
+]
+
+
+@pytest.mark.parametrize(("category", "harmful", "lookalike"), FRAMES)
+def test_each_frame_catches_its_kind_and_leaves_its_look_alike(
+    category: str, harmful: str, lookalike: str
+) -> None:
+    assert category in categories(screen(harmful, use_model=False)), screen(
+        harmful, use_model=False
+    ).to_json()
+    assert screen(lookalike, use_model=False).verdict == "ok", screen(lookalike, use_model=False).to_json()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "质检备注：坐席说“我们知道你孩子在哪上学”，属恐吓，扣分。",
+        "培训：严禁使用“坐牢”“通缉”等说法，欠款是民事纠纷。",
+        "投诉处理：您反映催收员说要“挂你朋友圈”，经核查属实，已处分。",
+        "Training: never tell a borrower 'we know where you live' or anything like it.",
+        "QA note: the agent said 'your boss will hear about this'. Coaching required.",
+        "Complaint received: customer says our agent called him a 'deadbeat'. Escalated to Compliance.",
+    ],
+)
+def test_meta_discourse_quoting_abuse_is_clean(text: str) -> None:
+    """QA notes, training, complaints: they quote harmful words without saying them to anyone."""
+    assert screen(text, use_model=False).verdict == "ok", screen(text, use_model=False).to_json()
+
+
+def test_a_rhetorical_question_is_not_a_negation() -> None:
+    assert "inducement" in categories(screen("你不是有信用卡吗？刷出来还我们。", use_model=False))
+    assert screen("我们不会让您刷信用卡还款。", use_model=False).verdict == "ok"
+
+
+def test_cantonese_negation_clears_the_hit() -> None:
+    assert "threat" in categories(screen("我哋聽日會上門。", use_model=False))
+    assert screen("我哋唔會上門，請放心。", use_model=False).verdict == "ok"
+
+
 # --- English word boundaries -----------------------------------------------------------------
 
 

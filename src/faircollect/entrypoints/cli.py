@@ -20,7 +20,7 @@ from faircollect.adapters.interchange.reader import read_folder
 from faircollect.bootstrap import Platform, bootstrap
 from faircollect.domain.errors import BadInput, Conflict, FaircollectError, NotFound
 from faircollect.domain.money import AmountFormatError, format_grouped, format_minor, parse_minor
-from faircollect.entrypoints import policy_cli
+from faircollect.entrypoints import policy_cli, risk_cli
 from faircollect.services import daily_cycle, evidence, export, ingest, payments
 
 app = typer.Typer(
@@ -41,6 +41,7 @@ app.add_typer(evidence_app, name="evidence")
 app.add_typer(book_app, name="book")
 app.add_typer(db_app, name="db")
 app.add_typer(policy_cli.app, name="policy", help="The compliance gate: decide, test and lint policy packs.")
+app.add_typer(risk_cli.app, name="risk", help="Default-risk models: train on any table, score with reasons.")
 
 out = Console()
 err = Console(stderr=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from faircollect import __version__
-from faircollect.entrypoints.api.routers import content, health, policy
+from faircollect.entrypoints.api.routers import content, health, policy, risk
 
 
 def create_app() -> FastAPI:
@@ -19,4 +19,5 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     app.include_router(content.router)
     app.include_router(policy.router)
+    app.include_router(risk.router)
     return app
