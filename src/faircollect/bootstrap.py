@@ -10,6 +10,7 @@ from faircollect.adapters.clock import SystemClock
 from faircollect.adapters.db import schema
 from faircollect.adapters.db.engine import make_engine
 from faircollect.adapters.db.uow import SqlUnitOfWork
+from faircollect.adapters.model_files import ModelDirectory
 from faircollect.config import Settings
 from faircollect.services.ports import Clock
 
@@ -23,6 +24,11 @@ class Platform:
     def uow(self) -> SqlUnitOfWork:
         """A fresh unit of work (one transaction) on the platform's store."""
         return SqlUnitOfWork(self.engine)
+
+    @property
+    def models(self) -> ModelDirectory:
+        """The directory book model files are written to (``FAIRCOLLECT_MODELS_DIR``)."""
+        return ModelDirectory(self.settings.models_dir)
 
     def close(self) -> None:
         self.engine.dispose()

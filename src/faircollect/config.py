@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import pairwise
+from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,6 +25,10 @@ class Settings(BaseSettings):
         description="upper dpd of M1..Mn; above the last edge is M(n+1)+",
     )
     default_timezone: str = "Asia/Shanghai"
+    models_dir: Path = Field(
+        default=Path("faircollect-models"),
+        description="where book model files are written (the database names the active ones by path)",
+    )
 
     @field_validator("bucket_edges")
     @classmethod

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -22,6 +22,9 @@ from faircollect.domain.errors import BadInput, Conflict, FaircollectError, NotF
 from faircollect.domain.money import AmountFormatError, format_grouped, format_minor, parse_minor
 from faircollect.entrypoints import policy_cli, risk_cli
 from faircollect.services import daily_cycle, evidence, export, ingest, payments
+
+if TYPE_CHECKING:  # the book models (and their learners) are imported only by the commands that train
+    from faircollect.services.book_models import TrainedModel
 
 app = typer.Typer(
     name="faircollect",
@@ -108,10 +111,37 @@ def run_day_cmd(
             clock=platform.clock,
             edges=platform.settings.bucket_edges,
             force=force,
+            models=platform.models,
         )
     if report.already_ran:
         out.print(f"the cycle for {day} already ran: nothing changed, nothing sent")
     _print_buckets(report)
+    _print_scoring(report)
+
+
+def _print_scoring(report: daily_cycle.CycleReport) -> None:
+    """Accounts scored per model and band, and any kind left unscored with the reason."""
+    scoring = report.scoring
+    if scoring is None:
+        return
+    if scoring.kinds:
+        table = Table(
+            title=f"risk scores on {report.as_of} ({scoring.scored:,} accounts, each with its reasons)"
+        )
+        table.add_column("model")
+        table.add_column("version")
+        bands = list(scoring.kinds[0].bands)
+        for band in bands:
+            table.add_column(band, justify="right")
+        for k in scoring.kinds:
+            table.add_row(k.kind, k.version, *(f"{k.bands[b]:,}" for b in bands))
+        out.print(table)
+    reasons = sorted(set(scoring.skipped.values()))
+    if reasons and not scoring.kinds:
+        out.print(f"scoring skipped: {reasons[0]}", markup=False)
+    else:
+        for kind, why in scoring.skipped.items():
+            out.print(f"{kind} scoring skipped: {why}", markup=False)
 
 
 def _print_buckets(report: daily_cycle.CycleReport) -> None:
@@ -295,11 +325,19 @@ def demo(
     book_dir: Annotated[Path, typer.Option("--dir", help="where to write the sample book")] = Path(
         "demo-book"
     ),
+    train_after: Annotated[
+        int, typer.Option(min=0, help="cycle days before the book models are trained (0: never)")
+    ] = 14,
 ) -> None:
-    """Build a sample book, ingest it, run the daily cycle over several weeks and summarise."""
+    """Build a sample book, ingest it, run the daily cycle over several weeks and summarise.
+
+    After the first ``--train-after`` cycle days the early-warning and cure models are trained
+    on the book as it stood that day; the later days score every account with them.
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from faircollect.samplebook import generate_book
+    from faircollect.services.book_models import train_book_models
 
     with _platform() as platform:
         end = _date(until, "--until") if until else _today(platform)
@@ -335,14 +373,34 @@ def demo(
             latest = max(ran) if ran else None
             todo = [start + timedelta(days=d) for d in range(days)]
             todo = [d for d in todo if d not in ran and (latest is None or d > latest)]
+            with platform.uow() as uow:
+                trained_already = bool(uow.risk.active_models())
+            train_on = todo[train_after - 1] if 0 < train_after <= len(todo) and not trained_already else None
             cycle_task = progress.add_task("daily cycle", total=len(todo))
             last_report = None
+            trained: list[TrainedModel] = []
             for day in todo:
                 progress.update(cycle_task, description=f"daily cycle {day}")
                 last_report = daily_cycle.run_day(
-                    uow=platform.uow(), as_of=day, clock=platform.clock, edges=platform.settings.bucket_edges
+                    uow=platform.uow(),
+                    as_of=day,
+                    clock=platform.clock,
+                    edges=platform.settings.bucket_edges,
+                    models=platform.models,
                 )
                 progress.advance(cycle_task)
+                if day == train_on:
+                    progress.update(cycle_task, description=f"training the book models as of {day}")
+                    trained = train_book_models(
+                        uow=platform.uow(),
+                        files=platform.models,
+                        as_of=day,
+                        now=platform.clock.now(),
+                        dates=13,  # a year of dates four weeks apart: half the rows, the demo stays short
+                        every=28,
+                        actor="cli:demo",
+                        progress=lambda message: progress.update(cycle_task, description=message),
+                    )
         out.print(
             f"sample book: {stats.borrowers:,} borrowers, {stats.loans:,} loans, {stats.installments:,} "
             f"installments, {stats.payments:,} payments ({stats.reversals:,} reversals), {stats.charges:,} "
@@ -352,17 +410,55 @@ def demo(
         out.print(f"ingested: {new_rows:,} new rows; cycles run: {len(todo)} ({start} .. {end})")
         if last_report is None:
             last_report = daily_cycle.run_day(
-                uow=platform.uow(), as_of=max(ran), clock=platform.clock, edges=platform.settings.bucket_edges
+                uow=platform.uow(),
+                as_of=max(ran),
+                clock=platform.clock,
+                edges=platform.settings.bucket_edges,
+                models=platform.models,
             )
         _print_buckets(last_report)
         _print_bucket_chart(last_report)
         with platform.uow() as uow:
             moves = uow.views.moves(since=start)
         _print_moves(moves, start, end)
+        _print_trained(trained)
+        _print_scoring(last_report)
+        _print_band_chart(last_report)
         out.print(
             "[dim]The ops console and the borrower portal come with the API issue; "
             "this demo stops at the summary.[/dim]"
         )
+
+
+def _print_trained(trained: list[TrainedModel]) -> None:
+    """The book models the demo trained: out-of-time and held-out AUC and KS of each."""
+    for t in trained:
+        if t.skipped:
+            out.print(f"{t.kind} model not trained: {t.skipped}", markup=False)
+            continue
+        e = t.evaluation
+        if e is None or e.auc is None or e.test_dates is None or e.train_dates is None:
+            oot = "no out-of-time figures (too few outcomes)"
+        else:
+            oot = (
+                f"out of time (trained on {e.train_dates[0]} .. {e.train_dates[1]}, tested on "
+                f"{e.rows:,} accounts of {e.test_dates[0]} .. {e.test_dates[1]}): AUC {e.auc:.3f}, "
+                f"KS {e.ks or 0:.3f}"
+            )
+        held = "" if t.holdout_auc is None else f"; held-out fifth: AUC {t.holdout_auc:.3f}"
+        out.print(f"{t.kind} model {t.version}, {t.rows:,} training rows; {oot}{held}", markup=False)
+
+
+def _print_band_chart(report: daily_cycle.CycleReport) -> None:
+    scoring = report.scoring
+    if scoring is None or not scoring.kinds:
+        return
+    widest = max((n for k in scoring.kinds for n in k.bands.values()), default=1) or 1
+    for k in scoring.kinds:
+        out.print(f"[bold]{k.kind} bands on {report.as_of}[/bold]")
+        for band, n in k.bands.items():
+            bar = "█" * max(1, round(40 * n / widest)) if n else ""
+            out.print(f"  {band:>9} {bar} {n:,}")
 
 
 def _print_bucket_chart(report: daily_cycle.CycleReport) -> None:

@@ -242,10 +242,22 @@ def _charges_and_completion(
     )
     cured = late & (paid_in_full <= history_until)
     penalised = has_penalty[:, None]
-    penalty_on_cure = penalised & cured
-    penalty_amount = np.maximum(
-        1, np.rint(schedules.principal * _PENALTY_DAILY * (paid_in_full - due)).astype(np.int64)
+    # Penalty interest is posted every 30 days an installment stays unpaid (up to three times),
+    # whatever happens later: a charge says only what was known on the day it is posted.
+    monthly_penalty = np.maximum(1, np.rint(schedules.principal * _PENALTY_DAILY * 30).astype(np.int64))
+    monthly_rows: list[tuple[BoolArray, IntArray, IntArray, int]] = []
+    monthly_posted = np.zeros((count, width), dtype=np.int64)
+    for month in (1, 2, 3):
+        posted = due + 30 * month
+        unpaid_then = penalised & valid & (paid_in_full > posted) & (posted <= history_until)
+        monthly_rows.append((unpaid_then, posted, monthly_penalty, KIND_PENALTY))
+        monthly_posted += np.where(unpaid_then, monthly_penalty, 0)
+    # On the day it is paid in full, the rest of the penalty for every day it was late.
+    penalty_amount = (
+        np.maximum(1, np.rint(schedules.principal * _PENALTY_DAILY * (paid_in_full - due)).astype(np.int64))
+        - monthly_posted
     )
+    penalty_on_cure = penalised & cured & (penalty_amount >= 1)
     waived = cured & (rng.random((count, width)) < _WAIVER_SHARE)
     waiver = -np.where(rng.random((count, width)) < 0.7, late_fee, late_fee // 2)
 
@@ -253,23 +265,12 @@ def _charges_and_completion(
         (late, fee_day, late_fee, KIND_LATE_FEE),
         (penalty_on_cure, paid_in_full, penalty_amount, KIND_PENALTY),
         (waived, paid_in_full, waiver, KIND_WAIVER),
+        *monthly_rows,
     ]
-    # Still unpaid at history_until: penalty interest posted every 30 days overdue (up to three times).
-    monthly_penalty = np.maximum(1, np.rint(schedules.principal * _PENALTY_DAILY * 30).astype(np.int64))
-    for month in (1, 2, 3):
-        posted = due + 30 * month
-        rows.append(
-            (
-                penalised & valid & (paid_in_full > history_until) & (posted <= history_until),
-                posted,
-                monthly_penalty,
-                KIND_PENALTY,
-            )
-        )
 
     # Charges posted on or before the payoff day ride on the payment of that day.
     riding = np.where(late, late_fee, 0) + np.where(penalty_on_cure, penalty_amount, 0)
-    riding = riding + np.where(waived, waiver, 0)
+    riding = riding + np.where(waived, waiver, 0) + monthly_posted
     extra = np.zeros(len(amount), dtype=np.int64)
     np.add.at(extra, at[found], riding[found])
 

@@ -1,10 +1,10 @@
-"""The daily cycle: the as-of view of the whole book, its snapshot, and the bucket moves."""
+"""The daily cycle: the as-of view of the whole book, its snapshot, the bucket moves, the scores."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import polars as pl
@@ -13,7 +13,8 @@ from faircollect.domain.errors import Conflict
 from faircollect.domain.evidence import format_instant
 from faircollect.ledger.asof import book_view
 from faircollect.ledger.frames import VIEW_SCHEMA
-from faircollect.services.ports import Clock, UnitOfWork
+from faircollect.services.ports import Clock, ModelFiles, UnitOfWork
+from faircollect.services.scoring import ScoringReport, from_counts, score_day
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,8 @@ class CycleReport:
     buckets: list[BucketLine]
     already_ran: bool = False
     forced: bool = False
+    #: Accounts scored per model kind and band, or why scoring was skipped.
+    scoring: ScoringReport | None = None
 
 
 def run_day(
@@ -45,15 +48,21 @@ def run_day(
     edges: Sequence[int],
     actor: str = "system:daily-cycle",
     force: bool = False,
+    models: ModelFiles | None = None,
 ) -> CycleReport:
-    """Run the cycle for ``as_of`` once; a rerun is a no-op, an earlier date is refused unless forced."""
+    """Run the cycle for ``as_of`` once; a rerun is a no-op, an earlier date is refused unless forced.
+
+    With an active book model (and ``models`` to read its file from), every current account is
+    scored by the early-warning model and every delinquent one by the cure model.
+    """
     started = clock.now()
     with uow:
         uow.lock("book")
         dates = uow.views.cycle_dates()
         if as_of in dates:
             currencies = uow.book.load_table("loans").select("loan_id", "currency")
-            return _summary(as_of, uow.views.snapshot(as_of), currencies, moves=0, already_ran=True)
+            summary = _summary(as_of, uow.views.snapshot(as_of), currencies, moves=0, already_ran=True)
+            return replace(summary, scoring=from_counts(uow.risk.band_counts(as_of)))
         latest = max(dates) if dates else None
         if latest is not None and as_of < latest and not force:
             raise Conflict(
@@ -74,6 +83,7 @@ def run_day(
         if newest:
             uow.views.upsert_state(changed_rows(previous, view), source="cycle")
         uow.views.write_snapshot(view)
+        scoring = score_day(uow=uow, files=models, book=book, view=view, as_of=as_of)
         digest = hashlib.sha256(view.write_csv().encode()).hexdigest()
         report = _summary(
             as_of,
@@ -81,6 +91,7 @@ def run_day(
             book.loans.select("loan_id", "currency"),
             moves=moves.height,
             forced=force and not newest,
+            scoring=scoring,
         )
         uow.views.record_cycle(
             as_of=as_of,
@@ -103,6 +114,8 @@ def run_day(
                 "forced": report.forced,
                 "snapshot_sha256": digest,
                 "buckets": [[b.bucket, b.currency, b.accounts] for b in report.buckets],
+                "scores": [[k.kind, k.version, [k.bands[b] for b in k.bands]] for k in scoring.kinds],
+                "scoring_skipped": dict(scoring.skipped),
             },
         )
         uow.commit()
@@ -154,6 +167,7 @@ def _summary(
     moves: int,
     already_ran: bool = False,
     forced: bool = False,
+    scoring: ScoringReport | None = None,
 ) -> CycleReport:
     """Accounts and amounts per bucket and currency (amounts of two currencies are never added)."""
     grouped = (
@@ -167,4 +181,4 @@ def _summary(
         .sort(pl.col("bucket").str.replace("M", "").str.replace(r"\+", "").cast(pl.Int32), "currency")
     )
     lines = [BucketLine(b, c, int(n), int(o), int(t)) for b, c, n, o, t in grouped.iter_rows()]
-    return CycleReport(as_of, view.height, moves, lines, already_ran, forced)
+    return CycleReport(as_of, view.height, moves, lines, already_ran, forced, scoring)

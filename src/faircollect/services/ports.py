@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Generator, Mapping, Sequence
 from datetime import date, datetime
+from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 import polars as pl
 
 from faircollect.domain.evidence import EvidenceEntry
 from faircollect.domain.schedule import AccountView, Charge, Installment, Payment
+from faircollect.domain.scoring import ModelRecord
 from faircollect.ledger.frames import BookFrames
+
+if TYPE_CHECKING:
+    from faircollect.risk import RiskModel
 
 
 class Clock(Protocol):
@@ -86,6 +91,30 @@ class AccountViews(Protocol):
     ) -> None: ...
 
 
+class RiskStore(Protocol):
+    """Book models (every one trained, the active one per kind) and the daily scores per account."""
+
+    def add_model(self, record: ModelRecord) -> None: ...
+    def activate(self, *, kind: str, version: str, at: str) -> None: ...
+    def model(self, version: str) -> ModelRecord | None: ...
+    def models(self) -> list[ModelRecord]: ...
+    def active_models(self) -> dict[str, ModelRecord]: ...
+    def write_scores(self, frame: pl.DataFrame) -> int: ...
+    def scores(self, *, as_of: date | None = None, since: date | None = None) -> pl.DataFrame: ...
+    def band_counts(self, as_of: date) -> pl.DataFrame: ...
+
+
+class ModelFiles(Protocol):
+    """Where model files live: written once when trained, read by the daily cycle."""
+
+    def save(self, model: RiskModel, *, version: str) -> str: ...
+    def load(self, path: str) -> RiskModel: ...
+    def sidecar(self, path: str, content: Mapping[str, Any]) -> None: ...
+
+    @property
+    def root(self) -> Path: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything done through it lands together on commit, or not at all."""
 
@@ -95,6 +124,8 @@ class UnitOfWork(Protocol):
     def views(self) -> AccountViews: ...
     @property
     def evidence(self) -> EvidenceLog: ...
+    @property
+    def risk(self) -> RiskStore: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

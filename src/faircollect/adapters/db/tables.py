@@ -7,6 +7,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -166,7 +167,46 @@ evidence = Table(
     Column("hash", String(64), nullable=False),
 )
 
+#: Every book model trained (early warning, cure): its file, band cut-offs, figures and card (JSON).
+risk_models = Table(
+    "risk_models",
+    metadata,
+    Column("version", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False, index=True),
+    Column("trained_on", Date, nullable=False),
+    Column("path", Text, nullable=False),
+    Column("cutoffs", Text, nullable=False),
+    Column("metrics", Text, nullable=False),
+    Column("card", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+#: The model of each kind the daily cycle scores with.
+risk_active_models = Table(
+    "risk_active_models",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("version", String(64), nullable=False),
+    Column("activated_at", String(40), nullable=False),
+)
+
+#: One score per account per cycle date: the model's probability, its band, and why (JSON lists).
+risk_scores = Table(
+    "risk_scores",
+    metadata,
+    Column("as_of", Date, primary_key=True),
+    Column("loan_id", ID, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("band", String(12), nullable=False),
+    Column("reason_features", Text, nullable=False),
+    Column("reasons_zh", Text, nullable=False),
+    Column("reasons_en", Text, nullable=False),
+    Column("model_version", String(64), nullable=False),
+)
+
 Index("ix_bucket_moves_loan_day", bucket_moves.c.loan_id, bucket_moves.c.moved_on)
+Index("ix_risk_scores_loan_day", risk_scores.c.loan_id, risk_scores.c.as_of)
 
 BOOK_TABLES = {
     "borrowers": borrowers,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
@@ -10,13 +11,14 @@ from types import TracebackType
 from typing import Any, Self
 
 import polars as pl
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from faircollect.adapters.db import bulk, tables
 from faircollect.domain.evidence import EvidenceEntry, make_entry
 from faircollect.domain.schedule import AccountView, Charge, Installment, Payment
+from faircollect.domain.scoring import ModelRecord
 from faircollect.interchange.validate import typed_schema
 from faircollect.ledger.frames import VIEW_SCHEMA, BookFrames
 
@@ -27,6 +29,18 @@ MOVES_SCHEMA = {
     "from_bucket": pl.String(),
     "to_bucket": pl.String(),
     "cause": pl.String(),
+}
+#: Stored daily scores (``risk_scores``), reasons as JSON lists.
+SCORES_SCHEMA = {
+    "as_of": pl.Date(),
+    "loan_id": pl.String(),
+    "kind": pl.String(),
+    "score": pl.Float64(),
+    "band": pl.String(),
+    "reason_features": pl.String(),
+    "reasons_zh": pl.String(),
+    "reasons_en": pl.String(),
+    "model_version": pl.String(),
 }
 _KEYS = {
     "borrowers": ["borrower_id"],
@@ -226,6 +240,94 @@ class SqlAccountViews:
         )
 
 
+class SqlRiskStore:
+    """Book models, the active one per kind, and the daily scores."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add_model(self, record: ModelRecord) -> None:
+        self._conn.execute(
+            insert(tables.risk_models).values(
+                version=record.version,
+                kind=record.kind,
+                trained_on=record.trained_on,
+                path=record.path,
+                cutoffs=json.dumps(list(record.cutoffs)),
+                metrics=json.dumps(record.metrics, ensure_ascii=False, sort_keys=True),
+                card=json.dumps(record.card, ensure_ascii=False, sort_keys=True, default=str),
+                created_at=record.created_at,
+            )
+        )
+
+    def activate(self, *, kind: str, version: str, at: str) -> None:
+        t = tables.risk_active_models
+        self._conn.execute(delete(t).where(t.c.kind == kind))
+        self._conn.execute(insert(t).values(kind=kind, version=version, activated_at=at))
+
+    @staticmethod
+    def _record(row: Any) -> ModelRecord:
+        low, mid, high = json.loads(row.cutoffs)
+        return ModelRecord(
+            version=row.version,
+            kind=row.kind,
+            trained_on=row.trained_on,
+            path=row.path,
+            cutoffs=(float(low), float(mid), float(high)),
+            metrics=json.loads(row.metrics),
+            card=json.loads(row.card),
+            created_at=row.created_at,
+        )
+
+    def model(self, version: str) -> ModelRecord | None:
+        m = tables.risk_models
+        row = self._conn.execute(select(m).where(m.c.version == version)).first()
+        return None if row is None else self._record(row)
+
+    def models(self) -> list[ModelRecord]:
+        m = tables.risk_models
+        return [self._record(r) for r in self._conn.execute(select(m).order_by(m.c.created_at, m.c.version))]
+
+    def active_models(self) -> dict[str, ModelRecord]:
+        m, a = tables.risk_models, tables.risk_active_models
+        rows = self._conn.execute(select(m).join(a, a.c.version == m.c.version).order_by(a.c.kind))
+        return {r.kind: self._record(r) for r in rows}
+
+    def write_scores(self, frame: pl.DataFrame) -> int:
+        return bulk.insert_frame(self._conn, tables.risk_scores, frame.select(list(SCORES_SCHEMA)))
+
+    def scores(self, *, as_of: date | None = None, since: date | None = None) -> pl.DataFrame:
+        where = []
+        if as_of is not None:
+            where.append(f"as_of = '{as_of.isoformat()}'")
+        if since is not None:
+            where.append(f"as_of >= '{since.isoformat()}'")
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        return bulk.read_frame(
+            self._conn,
+            f"SELECT {', '.join(SCORES_SCHEMA)} FROM risk_scores{clause} ORDER BY as_of, loan_id",
+            SCORES_SCHEMA,
+        )
+
+    def band_counts(self, as_of: date) -> pl.DataFrame:
+        s = tables.risk_scores.c
+        rows = self._conn.execute(
+            select(s.kind, s.band, s.model_version, func.count())
+            .where(s.as_of == as_of)
+            .group_by(s.kind, s.band, s.model_version)
+        ).all()
+        return pl.DataFrame(
+            [tuple(r) for r in rows],
+            schema={
+                "kind": pl.String(),
+                "band": pl.String(),
+                "model_version": pl.String(),
+                "accounts": pl.Int64(),
+            },
+            orient="row",
+        )
+
+
 class SqlEvidenceLog:
     """Appends hash-linked entries; the database's triggers refuse any change to old ones."""
 
@@ -293,6 +395,7 @@ class SqlUnitOfWork:
         self._tx = self._conn.begin()
         self.book = SqlBookStore(self._conn, self._engine)
         self.views = SqlAccountViews(self._conn, self._engine)
+        self.risk = SqlRiskStore(self._conn)
         self.evidence = SqlEvidenceLog(self._conn)
         return self
 
