@@ -104,3 +104,7 @@ def test_train_book_then_every_day_scores_every_account_with_reasons(cli: Cli, t
     assert _rows(db, "select count(*) from risk_scores") == [(len(scored),)]
     listed = cli("risk", "scores", "--as-of", "2026-10-02", "--out", str(tmp_path / "scores.csv"))
     assert f"wrote {len(scored):,} scores" in listed.stdout
+    reported = cli("risk", "report", "--out", str(tmp_path / "report.html"))
+    assert "score PSI" in reported.stdout
+    assert "AUC by week: no week has outcomes yet" in reported.stdout  # a day old: no outcomes
+    assert (tmp_path / "report.html").read_text(encoding="utf-8").count("<svg") >= 2

@@ -19,14 +19,12 @@ from faircollect.risk.book_models import (
     auc,
     band_expr,
     cut_book,
-    distribution,
     eligible,
     ks,
-    psi,
     score_accounts,
-    shares_against,
     training_dates,
 )
+from faircollect.risk.drift import distribution, psi, shares_against
 from tests.risk.fakes import FakeModel
 from tests.risk.test_behaviour import STORY
 from tests.unit.test_ledger_asof import frames

@@ -188,3 +188,53 @@ def models() -> None:
             "yes" if r.version in active else "",
         )
     out.print(table)
+
+
+def _bar(value: float, top: float, width: int = 30) -> str:
+    return "█" * max(1, round(width * value / top)) if top > 0 and value > 0 else ""
+
+
+@app.command("report")
+def report(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="the cycle date to look at (default: the latest scored)")
+    ] = None,
+    weeks: Annotated[int, typer.Option(min=1, help="weeks of AUC, among those whose outcomes arrived")] = 12,
+    out_file: Annotated[Path, typer.Option("--out", help="the HTML page with the charts")] = Path(
+        "risk-report.html"
+    ),
+) -> None:
+    """Drift of the active book models (PSI of score and features) and their AUC by week; warns past thresholds."""
+    from faircollect.entrypoints.risk_report_html import render
+    from faircollect.risk.drift import PSI_WARNING
+    from faircollect.services.risk_report import risk_report
+
+    day = _date(as_of, "--as-of") if as_of else None
+    with _platform() as platform:
+        result = risk_report(uow=platform.uow(), as_of=day, weeks=weeks)
+    if result.note:
+        out.print(result.note, markup=False)
+    for k in result.kinds:
+        out.print(
+            f"[bold]{k.kind}[/bold] model {k.version} (trained on {k.trained_on}), {k.accounts:,} accounts"
+        )
+        if k.score is not None:
+            out.print(f"  score PSI {k.score.psi:.3f} ({k.score.level})")
+        top = max([PSI_WARNING, *(s.psi for s in k.features)])
+        for s in k.features[:8]:
+            out.print(f"  {s.name:>22} {s.psi:6.3f} {_bar(s.psi, top)}", markup=False)
+        if not k.weeks:
+            out.print("  AUC by week: no week has outcomes yet")
+        for w in k.weeks:
+            figure = "-" if w.auc is None else f"{w.auc:.3f}"
+            bar = _bar((w.auc or 0.5) - 0.5, 0.5)
+            out.print(f"  week of {w.week}: AUC {figure} {bar} ({w.rows:,} accounts)", markup=False)
+        expected = "-" if k.expected_auc is None else f"{k.expected_auc:.3f}"
+        out.print(f"  AUC when trained (out of time): {expected}")
+    for warning in result.warnings:
+        err.print(f"warning: {warning}", markup=False)
+    if result.kinds and not result.warnings:
+        out.print("no drift past its threshold")
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_text(render(result), encoding="utf-8")
+    out.print(f"charts written to {out_file}")

@@ -590,7 +590,7 @@ def labels_cure(
     )
 
 
-def horizon_of(kind: Kind) -> int:
+def horizon_of(kind: str) -> int:
     """Days after the as-of date that a label of ``kind`` reads."""
     return EARLY_WARNING_HORIZON if kind == "early_warning" else CURE_HORIZON
 

@@ -24,8 +24,9 @@ import polars as pl
 
 from faircollect.domain.scoring import BANDS, DEFAULT_CUTOFFS, SCORED_STATUS
 from faircollect.ledger.frames import BookFrames
-from faircollect.risk import Reason, RiskModel, train
+from faircollect.risk import Reason, RiskModel, metrics, train
 from faircollect.risk.behaviour import FEATURE_SCHEMA, LABELS, Kind, horizon_of, training_set
+from faircollect.risk.drift import distribution
 from faircollect.risk.features import MIN_CLASS, MIN_ROWS
 
 #: The columns a book model reads (every feature, not the key).
@@ -37,8 +38,6 @@ DATES = 26
 SAMPLE_LOANS = 100_000
 #: Share of the latest dates held out for the out-of-time figures.
 HELD_OUT_SHARE = 0.25
-#: Bins of the reference distributions kept for drift monitoring.
-REFERENCE_BINS = 10
 
 
 class NotEnoughHistory(ValueError):
@@ -132,74 +131,15 @@ def training_dates(as_of: date, kind: Kind, *, every: int = EVERY_DAYS, count: i
 
 
 def auc(target: np.ndarray[Any, Any], score: np.ndarray[Any, Any]) -> float | None:
-    """Area under the ROC curve (ties count half); None without both outcomes."""
-    y = np.asarray(target, dtype=np.int64)
-    positives = int(y.sum())
-    negatives = len(y) - positives
-    if positives == 0 or negatives == 0:
-        return None
-    ranks = pl.Series(np.asarray(score, dtype=np.float64)).rank("average").to_numpy()
-    return float((ranks[y == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+    """Area under the ROC curve (``risk.metrics.auc``); None without both outcomes."""
+    value = metrics.auc(target, score)
+    return None if math.isnan(value) else value
 
 
 def ks(target: np.ndarray[Any, Any], score: np.ndarray[Any, Any]) -> float | None:
-    """Kolmogorov-Smirnov: the widest gap between the score distributions of the two outcomes."""
-    y = np.asarray(target, dtype=np.int64)
-    positives = int(y.sum())
-    negatives = len(y) - positives
-    if positives == 0 or negatives == 0:
-        return None
-    s = np.asarray(score, dtype=np.float64)
-    order = np.argsort(-s, kind="stable")
-    s, y = s[order], y[order]
-    last_of_tie = np.r_[s[1:] != s[:-1], True]
-    tpr = np.cumsum(y)[last_of_tie] / positives
-    fpr = np.cumsum(1 - y)[last_of_tie] / negatives
-    return float(np.max(np.abs(tpr - fpr)))
-
-
-def psi(expected: Sequence[float], actual: Sequence[float], floor: float = 1e-4) -> float:
-    """Population stability index between two distributions over the same bins."""
-    total = 0.0
-    for e, a in zip(expected, actual, strict=True):
-        e, a = max(e, floor), max(a, floor)
-        total += (a - e) * math.log(a / e)
-    return total
-
-
-def distribution(values: pl.Series, edges: Sequence[float] | None = None) -> dict[str, Any]:
-    """Shares of ``values`` per bin: numeric by cut points (deciles if not given), text by value.
-
-    Nulls have a bin of their own (``null``).
-    """
-    n = max(len(values), 1)
-    nulls = values.null_count() / n
-    if values.dtype == pl.String:
-        tally = values.drop_nulls().value_counts()
-        shares = {str(v): c / n for v, c in tally.iter_rows()}
-        return {"categories": shares, "null": nulls}
-    x = values.drop_nulls().cast(pl.Float64)
-    if edges is None:
-        inner = np.linspace(0, 1, REFERENCE_BINS + 1)[1:-1]
-        edges = sorted({float(v) for v in np.quantile(x.to_numpy(), inner)}) if len(x) else []
-    counts = np.bincount(
-        np.searchsorted(np.asarray(edges), x.to_numpy(), side="right"), minlength=len(edges) + 1
-    )
-    return {"edges": list(edges), "shares": [c / n for c in counts.tolist()], "null": nulls}
-
-
-def shares_against(reference: Mapping[str, Any], values: pl.Series) -> tuple[list[float], list[float]]:
-    """The reference's shares and ``values``' shares over the reference's own bins (null last)."""
-    if "categories" in reference:
-        names = sorted(reference["categories"])
-        now = distribution(values)
-        other_ref = 1.0 - sum(reference["categories"].values()) - reference["null"]
-        other_now = 1.0 - sum(now["categories"].get(c, 0.0) for c in names) - now["null"]
-        expected = [reference["categories"][c] for c in names] + [max(other_ref, 0.0), reference["null"]]
-        actual = [now["categories"].get(c, 0.0) for c in names] + [max(other_now, 0.0), now["null"]]
-        return expected, actual
-    now = distribution(values, reference["edges"])
-    return [*reference["shares"], reference["null"]], [*now["shares"], now["null"]]
+    """Kolmogorov-Smirnov (``risk.metrics.ks``); None without both outcomes."""
+    value = metrics.ks(target, score)
+    return None if math.isnan(value) else value
 
 
 def band_expr(score: pl.Expr, cutoffs: Sequence[float]) -> pl.Expr:
@@ -298,7 +238,7 @@ def train_book_model(
     )
 
 
-def at_risk(rows: pl.DataFrame, kind: Kind) -> pl.DataFrame:
+def at_risk(rows: pl.DataFrame, kind: str) -> pl.DataFrame:
     """The rows with ``target`` turned into the bad outcome the model scores (``domain.scoring``).
 
     Early warning: going 30+ days past due (the label as it is). Cure: *not* back to current

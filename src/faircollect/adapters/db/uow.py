@@ -309,6 +309,10 @@ class SqlRiskStore:
             SCORES_SCHEMA,
         )
 
+    def score_dates(self) -> list[date]:
+        s = tables.risk_scores.c
+        return list(self._conn.execute(select(s.as_of).distinct().order_by(s.as_of)).scalars())
+
     def band_counts(self, as_of: date) -> pl.DataFrame:
         s = tables.risk_scores.c
         rows = self._conn.execute(
