@@ -85,6 +85,7 @@ def main(argv: list[str]) -> None:
         args.accounts, args.train_rows = min(args.accounts, 100_000), min(args.train_rows, 10_000)
     from faircollect.risk import train
 
+    load_before = os.getloadavg()[0]
     with Timer() as make_t:
         book = make_book(args.accounts)
     sample = book.head(args.train_rows)
@@ -121,7 +122,10 @@ def main(argv: list[str]) -> None:
     body = [
         "## Risk scoring with reasons",
         "",
-        f"Machine: {machine()}; not pinned (numpy and polars may use both cores).",
+        f"Machine: {machine()}; not pinned (numpy and polars may use both cores). The machine was "
+        f"shared: 1-minute load average {load_before:.1f} when the run started and "
+        f"{os.getloadavg()[0]:.1f} when it ended (other engineers' tests and benchmarks), so these "
+        "times are upper bounds of a quiet machine's; compare the ratios.",
         "",
         f"{n:,} accounts of a seeded behaviour-score-like book (7 numeric columns, 2 text ones with 6 and 31 "
         f"values, about 5% missing in four columns; built in {make_t.seconds:.1f} s). Each kind of champion "

@@ -24,6 +24,7 @@ tables in ``model.json``). Nothing is unpickled: loading a file runs no code fro
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
@@ -205,9 +206,18 @@ class RiskModel:
                 ids[rows] = np.where(hit[rows], combined[:, None], ids[rows])
             offset += part.values.size * len(part.words)
         ids[chosen_w <= _EPS] = -1
-        table = self._reason_table(np.unique(ids[ids >= 0]))
-        lookup = table.__getitem__
-        return scores, [[lookup(i) for i in row if i >= 0] for row in ids.tolist()]
+        # Rows share few distinct reason lists: build each once, then copy it per row (with the
+        # cyclic garbage collector paused: a million small lists would trigger it many times).
+        combos, inverse = _distinct_rows(ids)
+        table = self._reason_table(np.unique(combos[combos >= 0]))
+        lists = [[table[i] for i in combo if i >= 0] for combo in combos.tolist()]
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            return scores, [lists[u].copy() for u in inverse.reshape(-1).tolist()]
+        finally:
+            if paused:
+                gc.enable()
 
     def _reason_table(self, ids: IntArray) -> dict[int, Reason]:
         missing = [int(i) for i in ids if int(i) not in self._reasons]
@@ -307,6 +317,19 @@ class RiskModel:
         if head.get("model_id") != model.model_id:
             raise bad("a damaged model file: its tables do not match the id it was saved with")
         return model
+
+
+def _distinct_rows(ids: IntArray) -> tuple[IntArray, IntArray]:
+    """The distinct rows of a small non-negative-or--1 int matrix and each row's index among them."""
+    base = int(ids.max(initial=0)) + 2
+    if base ** ids.shape[1] < 2**62:  # pack each row into one integer: sorting integers is fast
+        key = np.zeros(ids.shape[0], dtype=np.int64)
+        for c in range(ids.shape[1]):
+            key = key * base + (ids[:, c] + 1)
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        return ids[first], inverse.reshape(-1)
+    combos, inverse = np.unique(ids, axis=0, return_inverse=True)
+    return combos, inverse.reshape(-1)
 
 
 def join_reasons(reasons: Sequence[Reason]) -> str:
