@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -65,9 +67,26 @@ def test_training_writes_an_artifact_that_scores_the_same_after_loading(tmp_path
     assert np.allclose(loaded.probabilities(sample), again.probabilities(sample))
 
 
-def test_training_refuses_the_holdout_split() -> None:
+@pytest.mark.parametrize("splits", ["tune,holdout", "holdout", "dev,test2", "test2", "train2,all", ""])
+def test_training_refuses_the_held_out_sets(splits: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    read: list[str] = []
+    monkeypatch.setattr("faircollect.content.evaluate.load", lambda split, **_: read.append(split) or [])
     with pytest.raises(SystemExit):
-        collection_model.main(["train", "--trained-on", "2026-11-23", "--splits", "tune,holdout"])
+        collection_model.main(["train", "--trained-on", "2026-11-23", "--splits", splits])
+    assert read == []  # refused before anything is read
+
+
+def test_training_defaults_to_the_development_sets() -> None:
+    assert collection_model.TRAINABLE == ("tune", "dev", "train2")
+    card = default_model_card()
+    assert set(card["data"]["sources"]) <= set(collection_model.TRAINABLE)
+    assert "test2" in card["data"]["never_read"]
+
+
+def default_model_card() -> dict[str, Any]:
+    path = collection_model.DEFAULT_PATH.with_suffix(".json")
+    card: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return card
 
 
 def test_a_model_finding_never_blocks_on_its_own() -> None:
