@@ -62,13 +62,24 @@ def _frame(model: RiskModel, rows: list[dict[str, Any]]) -> pl.DataFrame:
             if feature.kind == "numeric" and (isinstance(value, bool | str)):
                 errors.append(_error(i, feature.name, "expected a number or null"))
                 continue
-            values.append(value if feature.kind == "numeric" else (None if value is None else str(value)))
+            values.append(value if feature.kind == "numeric" else _category(value))
         if len(values) == len(rows):
             dtype = pl.Float64 if feature.kind == "numeric" else pl.String
             columns[feature.name] = pl.Series(feature.name, values, dtype=dtype)
     if errors:
         raise RequestValidationError(errors[:50])
     return pl.DataFrame(columns)
+
+
+def _category(value: object) -> str | None:
+    """A JSON value as the category text training saw: 2.0 and 2 are both '2'."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _error(row: int, column: str, message: str) -> dict[str, Any]:
