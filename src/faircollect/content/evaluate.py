@@ -38,10 +38,11 @@ __all__ = ["DEFAULT_DIR", "SPLITS", "Counts", "Line", "Report", "evaluate", "loa
 
 # <repo>/evaluation/content, from <repo>/src/faircollect/content/evaluate.py.
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "evaluation" / "content"
-SPLITS = ("tune", "dev", "train2", "holdout", "test2")
-# Sets written later, each by a separate author, as files of their own (<name>/zh.jsonl, <name>/en.jsonl):
-# dev and train2 for development, test2 a fresh held-out set for one final measurement.
-SEPARATE = ("dev", "train2", "test2")
+SPLITS = ("tune", "dev", "train2", "train3", "holdout", "test2")
+# Sets written later, each by a separate author, as files of their own (<name>/zh.jsonl and
+# <name>/en.jsonl, or one file per author, <name>/<author>_zh.jsonl and <name>/<author>_en.jsonl):
+# dev, train2 and train3 for development, test2 a fresh held-out set for one final measurement.
+SEPARATE = ("dev", "train2", "train3", "test2")
 LANGS = ("zh", "en")
 
 
@@ -63,22 +64,33 @@ def load(split: str, *, directory: Path | None = None) -> list[Line]:
         root = root / split
     lines: list[Line] = []
     for lang in LANGS:
-        with (root / f"{lang}.jsonl").open(encoding="utf-8") as fh:
-            for raw in fh:
-                if not raw.strip():
-                    continue
-                row = json.loads(raw)
-                if row.get("split", split if split in SEPARATE else "") != split:
-                    continue
-                lines.append(
-                    Line(
-                        id=row["id"],
-                        lang=lang,
-                        text=row["text"],
-                        labels=frozenset(row["labels"]),
-                        lookalike=bool(row["lookalike"]),
-                    )
+        files = [root / f"{lang}.jsonl"]
+        if split in SEPARATE:
+            files = sorted(f for f in [*files, *root.glob(f"*_{lang}.jsonl")] if f.is_file())
+        for path in files:
+            lines.extend(_read(path, lang, split))
+    return lines
+
+
+def _read(path: Path, lang: str, split: str) -> list[Line]:
+    """The lines of one file that belong to ``split`` (a separate set's lines all do)."""
+    lines: list[Line] = []
+    with path.open(encoding="utf-8") as fh:
+        for raw in fh:
+            if not raw.strip():
+                continue
+            row = json.loads(raw)
+            if row.get("split", split if split in SEPARATE else "") != split:
+                continue
+            lines.append(
+                Line(
+                    id=row["id"],
+                    lang=lang,
+                    text=row["text"],
+                    labels=frozenset(row["labels"]),
+                    lookalike=bool(row["lookalike"]),
                 )
+            )
     return lines
 
 
