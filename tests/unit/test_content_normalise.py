@@ -356,3 +356,50 @@ def test_pinyin_view_is_the_per_character_pinyin_with_its_offsets(raw: str) -> N
     assert view.index == tuple(expected_index)
     assert initials(n).index == n.index
     assert len(initials(n).text) == len(n.text)
+
+
+# --- the fast paths equal the step-by-step definitions -------------------------------------
+
+
+def strip_separators_by_character(text: str) -> tuple[str, tuple[int, ...]]:
+    """Step 7 as first written, one character at a time: what the run-based version must equal."""
+    chars: list[str] = []
+    kept: list[int] = []
+    i, size = 0, len(text)
+    while i < size:
+        char = text[i]
+        if char in MASKS:
+            end = i
+            while end < size and text[end] in MASKS:
+                end += 1
+            latin_before = i > 0 and text[i - 1].isascii() and text[i - 1].isalpha()
+            if latin_before and end < size and text[end].isascii() and text[end].isalpha():
+                chars.extend(MASK * (end - i))
+                kept.extend(range(i, end))
+            i = end
+            continue
+        category = unicodedata.category(char)
+        if not (category[0] in "ZPS" or category in ("Cc", "Cs", "Co", "Cn")):
+            chars.append(char)
+            kept.append(i)
+        i += 1
+    return "".join(chars), tuple(kept)
+
+
+MASKY = st.lists(st.sampled_from([*MASKS, *"abSB傻逼 .-", "f", "uck", "1", "。"]), max_size=30).map("".join)
+
+
+@PROPERTY
+@given(st.one_of(MESSAGES, MASKY))
+def test_strip_separators_equals_the_character_by_character_definition(raw: str) -> None:
+    assert strip_separators(raw) == strip_separators_by_character(raw)
+
+
+@PROPERTY
+@given(st.one_of(MESSAGES, MASKY))
+def test_normalise_accepts_its_own_fold_and_shortcuts_only_identities(raw: str) -> None:
+    folded = to_simplified(fold_case(fold_diacritics(fold_width(raw))))
+    assert normalise(raw, folded=folded) == normalise(raw)
+    visible, visible_at = drop_invisible(folded)
+    _, stripped_at = strip_separators(fold_leet(visible))
+    assert normalise(raw).index == tuple(visible_at[i] for i in stripped_at)

@@ -25,7 +25,11 @@ Where each kind of rule looks:
                 ``plain`` view, the original folded one character for one
                 (width, accents, case, traditional to simplified) so spaces
                 and punctuation are still there (English structures such as
-                ``we will show up at your work``).
+                ``we will show up at your work``). Each view's patterns sit
+                behind a literal prefilter (``prefilter.Prefilter``): a pattern
+                is searched only when one of the literals every match of it
+                contains occurs in the view, which is exact (``Lexicon.prefilter
+                = False`` runs them all; the tests hold both to the same hits).
 
 A hit is dropped when its rule is negatable and a negation cue (不会, 绝不,
 谨防, ``will not``, ``never``...) stands before it in the same clause within
@@ -39,11 +43,11 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache
 from importlib import resources
-from typing import Any, Literal, cast
+from typing import Any, Generic, Literal, TypeVar, cast, overload
 
 import ahocorasick  # type: ignore[import-not-found]  # a C extension without type stubs
 import yaml
@@ -51,14 +55,12 @@ import yaml
 from faircollect.content.normalise import (
     MASK,
     Normalised,
-    fold_case,
-    fold_diacritics,
-    fold_width,
+    fold,
     initials,
     normalise,
     pinyin_view,
-    to_simplified,
 )
+from faircollect.content.prefilter import Prefilter
 
 __all__ = [
     "CATEGORIES",
@@ -86,6 +88,34 @@ def _is_latin(char: str) -> bool:
 # --- the views of one message -------------------------------------------------------
 
 
+_T = TypeVar("_T")
+
+
+class _view(Generic[_T]):  # lower case: used as a decorator, like cached_property
+    """``functools.cached_property`` without Python 3.11's class-wide lock (one per view per message adds up).
+
+    A non-data descriptor: the first read computes and stores the value in the
+    instance's ``__dict__``, which later reads find first. Two threads reading a
+    view of one message at once would each compute it (views are pure), no worse.
+    """
+
+    def __init__(self, build: Callable[[Views], _T]) -> None:
+        self.build = build
+        self.name = build.__name__
+        self.__doc__ = build.__doc__
+
+    @overload
+    def __get__(self, views: None, owner: type[Views]) -> _view[_T]: ...
+    @overload
+    def __get__(self, views: Views, owner: type[Views]) -> _T: ...
+    def __get__(self, views: Views | None, owner: type[Views]) -> _T | _view[_T]:
+        if views is None:
+            return self
+        value = self.build(views)
+        views.__dict__[self.name] = value
+        return value
+
+
 class Views:
     """The matchable views of one message, each built on first use."""
 
@@ -95,17 +125,21 @@ class Views:
         # it: the rules read this message as lawful, and the models do not second-guess that.
         self.suppressed = False
 
-    @cached_property
+    @_view
+    def folded(self) -> str:
+        """Normalisation's steps 1 to 4 (width, diacritics, case, traditional), shared by ``plain`` and ``norm``."""
+        return fold(self.original)
+
+    @_view
     def plain(self) -> str:
         """The original folded one character for one: same length, same offsets."""
-        folded = to_simplified(fold_case(fold_diacritics(fold_width(self.original))))
-        return folded.translate(_PLAIN_FOLD)
+        return self.folded.translate(_PLAIN_FOLD)
 
-    @cached_property
+    @_view
     def norm(self) -> Normalised:
-        return normalise(self.original)
+        return normalise(self.original, folded=self.folded)
 
-    @cached_property
+    @_view
     def demasked(self) -> Normalised | None:
         """The normalised text without its masks, when it has any: ``s.b`` and ``f.u.c.k`` as ``sb``, ``fuck``."""
         norm = self.norm
@@ -118,15 +152,15 @@ class Views:
             index=tuple(norm.index[i] for i in kept),
         )
 
-    @cached_property
+    @_view
     def has_han(self) -> bool:
         return _HAN.search(self.norm.text) is not None
 
-    @cached_property
+    @_view
     def pinyin(self) -> Normalised:
         return pinyin_view(self.norm) if self.has_han else self.norm
 
-    @cached_property
+    @_view
     def initials(self) -> Normalised:
         return initials(self.norm)
 
@@ -182,12 +216,21 @@ class Lexicon:
     contexts: Mapping[str, re.Pattern[str]]
     patterns: Sequence[_Pattern]
     _automata: dict[str, Any] = field(default_factory=dict, repr=False)
+    # Skip the patterns none of whose required literals is in the text (``prefilter``): exact,
+    # so results are the same either way; False runs every pattern (what the tests compare to).
+    prefilter: bool = True
     _by_view: dict[str, list[tuple[_Rule, re.Pattern[str]]]] = field(default_factory=dict, repr=False)
+    _prefilters: dict[str, Prefilter] = field(default_factory=dict, repr=False)
+    _context_bit: dict[str, int] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         # (One alternation of all patterns is slower: it defeats the engine's first-character scan.)
         for view in ("norm", "plain"):
             self._by_view[view] = [(p.rule, p.regex) for p in self.patterns if p.view == view]
+            self._prefilters[view] = Prefilter(regex for _, regex in self._by_view[view])
+        # The contexts (searched on the plain view) behind a prefilter of their own.
+        self._context_bit = {name: i for i, name in enumerate(self.contexts)}
+        self._prefilters["contexts"] = Prefilter(self.contexts.values())
 
     # --- matching ------------------------------------------------------------
 
@@ -199,8 +242,10 @@ class Lexicon:
         raw.extend(self._initials(views))
         raw.extend(self._patterns(views))
         hits: list[Hit] = []
-        contexts: dict[str, bool] = {}
-        if raw and "reported" in self.contexts and self._context("reported", views, contexts):
+        if not raw:
+            return hits
+        contexts = _Seen()
+        if "reported" in self.contexts and self._context("reported", views, contexts):
             # The message reports, corrects or apologises for someone else's words.
             views.suppressed = True
             return hits
@@ -268,18 +313,34 @@ class Lexicon:
                     yield rule, span
 
     def _patterns(self, views: Views) -> Iterator[tuple[_Rule, tuple[int, int]]]:
-        plain = views.plain
-        for rule, regex in self._by_view["plain"]:
-            if regex.search(plain) is not None:
-                for m in regex.finditer(plain):
-                    if m.end() > m.start():
-                        yield rule, (m.start(), m.end())
-        norm = views.norm
-        for rule, regex in self._by_view["norm"]:
-            if regex.search(norm.text) is not None:
-                for m in regex.finditer(norm.text):
-                    if m.end() > m.start():
-                        yield rule, norm.span(m.start(), m.end())
+        patterns = self._by_view["plain"]
+        if patterns:
+            plain = views.plain
+            for rule, regex in self._candidates("plain", plain):
+                if regex.search(plain) is not None:
+                    for m in regex.finditer(plain):
+                        if m.end() > m.start():
+                            yield rule, (m.start(), m.end())
+        patterns = self._by_view["norm"]
+        if patterns:
+            norm = views.norm
+            for rule, regex in self._candidates("norm", norm.text):
+                if regex.search(norm.text) is not None:
+                    for m in regex.finditer(norm.text):
+                        if m.end() > m.start():
+                            yield rule, norm.span(m.start(), m.end())
+
+    def _candidates(self, view: str, text: str) -> Iterator[tuple[_Rule, re.Pattern[str]]]:
+        """The view's patterns to run on ``text``, in their order: all, or those the prefilter keeps."""
+        patterns = self._by_view[view]
+        if not self.prefilter:
+            yield from patterns
+            return
+        bits = self._prefilters[view].mask(text)
+        while bits:
+            low = bits & -bits
+            yield patterns[low.bit_length() - 1]
+            bits ^= low
 
     # --- negation and context ------------------------------------------------
 
@@ -301,13 +362,31 @@ class Lexicon:
 
     def in_context(self, name: str, views: Views) -> bool:
         """Whether the named context of this lexicon matches the message (False if it has none)."""
-        pattern = self.contexts.get(name)
-        return pattern is not None and pattern.search(views.plain) is not None
+        return name in self.contexts and self._context(name, views, _Seen())
 
-    def _context(self, name: str, views: Views, seen: dict[str, bool]) -> bool:
-        if name not in seen:
-            seen[name] = self.contexts[name].search(views.plain) is not None
-        return seen[name]
+    def _context(self, name: str, views: Views, seen: _Seen) -> bool:
+        """Whether context ``name`` matches the message; ``seen`` keeps this message's answers."""
+        found = seen.answers.get(name)
+        if found is None:
+            if self.prefilter:
+                if seen.possible is None:  # the contexts' literals, looked for once per message
+                    seen.possible = self._prefilters["contexts"].mask(views.plain)
+                if not seen.possible >> self._context_bit[name] & 1:
+                    seen.answers[name] = False
+                    return False
+            found = self.contexts[name].search(views.plain) is not None
+            seen.answers[name] = found
+        return found
+
+
+class _Seen:
+    """One message's context answers, and which contexts its literals leave possible (on first need)."""
+
+    __slots__ = ("answers", "possible")
+
+    def __init__(self) -> None:
+        self.answers: dict[str, bool] = {}
+        self.possible: int | None = None
 
 
 def _latin_edges_ok(plain: str, span: tuple[int, int]) -> bool:

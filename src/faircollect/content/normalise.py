@@ -57,6 +57,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import chain, repeat, starmap
 
 # OpenCC is the standard open-source traditional/simplified converter: an
 # official, maintained wheel (C++ core, typed) that bundles its dictionaries,
@@ -75,6 +76,7 @@ __all__ = [
     "MASKS",
     "Normalised",
     "drop_invisible",
+    "fold",
     "fold_case",
     "fold_diacritics",
     "fold_leet",
@@ -100,6 +102,7 @@ MASK = "*"
 
 # Leetspeak digits; ``@`` is folded separately (it is also a mask).
 LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"}
+_LEET_TRIGGERS = frozenset(LEET) | {"@"}
 
 # Hangul fillers are letters (Lo) that render as nothing: a favourite
 # invisible separator.
@@ -285,7 +288,7 @@ def fold_leet(text: str) -> str:
     ``a`` at the edge of a Latin word (``@ss``); between two letters it is a
     mask, left for ``strip_separators``.
     """
-    if not any(char in LEET or char == "@" for char in text):
+    if _LEET_TRIGGERS.isdisjoint(text):
         return text
     out = list(text)
     last = len(text) - 1
@@ -306,41 +309,50 @@ def fold_leet(text: str) -> str:
 
 # --- step 7: separators and masks -------------------------------------------------
 
+_MASK_RUN = re.compile("[" + "".join(re.escape(char) for char in sorted(MASKS)) + "]+")
+
 
 def strip_separators(text: str) -> tuple[str, tuple[int, ...]]:
     """Step 7: remove whitespace, punctuation, symbols and emoji; masks inside a Latin word become ``*``.
 
     Returns the kept text and, for each kept character, its position in ``text``.
     """
-    chars: list[str] = []
-    kept: list[int] = []
-    i, size = 0, len(text)
-    while i < size:
-        char = text[i]
-        if char in MASKS:
-            end = i
-            while end < size and text[end] in MASKS:
-                end += 1
-            if i > 0 and end < size and _is_latin(text[i - 1]) and _is_latin(text[end]):
-                chars.extend(MASK * (end - i))
-                kept.extend(range(i, end))
-            i = end
-            continue
-        if not _is_separator(char):
-            chars.append(char)
-            kept.append(i)
-        i += 1
-    return "".join(chars), tuple(kept)
+    if MASKS.isdisjoint(text):
+        kept = [i for i, char in enumerate(text) if not _is_separator(char)]
+        return "".join([text[i] for i in kept]), tuple(kept)
+    # A run of masks survives (as ``*``s) only with a Latin letter on each side; otherwise it goes.
+    kept = [i for i, char in enumerate(text) if char not in MASKS and not _is_separator(char)]
+    size = len(text)
+    masked: list[int] = []
+    for run in _MASK_RUN.finditer(text):
+        start, end = run.span()
+        if start > 0 and end < size and _is_latin(text[start - 1]) and _is_latin(text[end]):
+            masked.extend(range(start, end))
+    if masked:
+        kept = sorted(kept + masked)
+    return "".join([MASK if text[i] in MASKS else text[i] for i in kept]), tuple(kept)
 
 
 # --- the pipeline -----------------------------------------------------------------
 
 
-def normalise(text: str) -> Normalised:
-    """Fold ``text`` into its canonical matchable form, keeping each character's original offset."""
-    folded = to_simplified("".join(map(_fold_char, text)))
+def fold(text: str) -> str:
+    """Steps 1 to 4 (width, diacritics, case, traditional to simplified): one character for one."""
+    return to_simplified("".join(map(_fold_char, text)))
+
+
+def normalise(text: str, *, folded: str | None = None) -> Normalised:
+    """Fold ``text`` into its canonical matchable form, keeping each character's original offset.
+
+    ``folded``, when given, must be ``fold(text)``: a caller that already has it
+    (the lexicon's plain view) saves steps 1 to 4.
+    """
+    if folded is None:
+        folded = fold(text)
     visible, visible_at = drop_invisible(folded)
     stripped, stripped_at = strip_separators(fold_leet(visible))
+    if len(visible) == len(folded):  # nothing invisible: visible_at is the identity
+        return Normalised(original=text, text=stripped, index=stripped_at)
     return Normalised(original=text, text=stripped, index=tuple(visible_at[i] for i in stripped_at))
 
 
@@ -368,16 +380,12 @@ def pinyin_view(n: Normalised) -> Normalised:
     Every pinyin letter maps to the original offset of the character it came
     from, so a match on ``shabi`` in the view of ``你个煞笔`` spans (2, 4).
     """
-    parts: list[str] = []
-    index: list[int] = []
-    for char, at in zip(n.text, n.index, strict=True):
-        syllable = _pinyin_char(char)
-        parts.append(syllable)
-        if len(syllable) == 1:
-            index.append(at)
-        else:
-            index.extend([at] * len(syllable))
-    return Normalised(original=n.original, text="".join(parts), index=tuple(index))
+    syllables = list(map(_pinyin_char, n.text))
+    text = "".join(syllables)
+    if len(text) == len(n.text) == len(n.index):  # every syllable one letter: the offsets are n's
+        return Normalised(original=n.original, text=text, index=n.index)
+    index = tuple(chain.from_iterable(starmap(repeat, zip(n.index, map(len, syllables), strict=True))))
+    return Normalised(original=n.original, text=text, index=index)
 
 
 def initials(n: Normalised) -> Normalised:

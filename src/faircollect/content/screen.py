@@ -31,7 +31,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from faircollect.content.lexicon import CATEGORIES, Hit, Views, lexicon
+from faircollect.content.lexicon import CATEGORIES, Hit, Lexicon, Views, lexicon
 
 __all__ = [
     "BLOCK",
@@ -141,25 +141,33 @@ def model_available() -> bool:
 
 def screen(text: str, *, lang: str = "auto", use_model: bool = True, model: Any = None) -> ScreenResult:
     """Screen one message (see the module docstring)."""
-    return screen_many([text], lang=lang, use_model=use_model, model=model)[0]
+    if use_model:
+        return screen_many([text], lang=lang, use_model=use_model, model=model)[0]
+    # Rules only: what screen_many does for one message, without its batch bookkeeping.
+    return _result(text, _rule_hits(Views(text), _rule_lexicons(lang)), ())
+
+
+def _rule_lexicons(lang: str) -> list[Lexicon]:
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    return [lexicon(code) for code in (("zh", "en") if lang == "auto" else (lang,))]
+
+
+def _rule_hits(view: Views, lexicons: Sequence[Lexicon]) -> list[Hit]:
+    found: list[Hit] = []
+    for lex in lexicons:
+        found.extend(lex.match(view))
+    return found
 
 
 def screen_many(
     texts: Iterable[str], *, lang: str = "auto", use_model: bool = True, model: Any = None
 ) -> list[ScreenResult]:
     """Screen many messages; the model, if any, scores them in one batch."""
-    if lang not in LANGS:
-        raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    lexicons = _rule_lexicons(lang)
     items = list(texts)
-    rule_langs = ("zh", "en") if lang == "auto" else (lang,)
-    lexicons = [lexicon(code) for code in rule_langs]
     views = [Views(text) for text in items]
-    hits: list[list[Hit]] = []
-    for view in views:
-        found: list[Hit] = []
-        for lex in lexicons:
-            found.extend(lex.match(view))
-        hits.append(found)
+    hits = [_rule_hits(view, lexicons) for view in views]
 
     model_findings: dict[int, Finding] = {}
     scorer: InsultScorer | None = (model if model is not None else _default_model()) if use_model else None
@@ -200,6 +208,8 @@ def screen_many(
                             Finding(category, score, ((0, len(items[i])),), "model")
                         )
 
+    if not model_findings and not collection:
+        return [_result(text, found, ()) for text, found in zip(items, hits, strict=True)]
     return [
         _result(text, found, [f for f in (model_findings.get(i), *collection.get(i, ())) if f is not None])
         for i, (text, found) in enumerate(zip(items, hits, strict=True))
@@ -216,6 +226,8 @@ def _collection_model() -> Any:
 
 
 def _result(text: str, hits: Sequence[Hit], model_findings: Sequence[Finding]) -> ScreenResult:
+    if not hits and not model_findings:
+        return ScreenResult(text=text, verdict="ok", categories=())
     findings: list[Finding] = []
     for category in CATEGORIES:
         strong = [h for h in hits if h.category == category and h.score >= REVIEW]
