@@ -337,6 +337,51 @@ def test_cantonese_negation_clears_the_hit() -> None:
     assert screen("我哋唔會上門，請放心。", use_model=False).verdict == "ok"
 
 
+# --- transcripts: only the collector's turns are the collector's words --------------------
+
+
+@pytest.mark.parametrize(
+    ("harmful", "lookalike"),
+    [
+        (
+            "客户：我手头紧。\n坐席：那你去借个网贷先还上。",
+            "客户：要不我去借个网贷先还上？\n坐席：不用这样，我们可以给您办延期。",
+        ),
+        (
+            "Customer: I can't pay this week.\nAgent: Then put it on your credit card.",
+            "Customer: Should I just put it on my credit card?\nAgent: No need, we can set up a plan.",
+        ),
+        (
+            "家属：他欠你们多少？\n坐席：他欠我们两万，你让他赶紧还。",
+            "家属：他是不是欠你们钱了？\n坐席：抱歉，账户信息只能和本人沟通，麻烦请他回电。",
+        ),
+    ],
+)
+def test_words_in_the_borrowers_turn_are_not_the_collectors(harmful: str, lookalike: str) -> None:
+    assert screen(harmful, use_model=False).verdict != "ok"
+    assert screen(lookalike, use_model=False).verdict == "ok", screen(lookalike, use_model=False).to_json()
+
+
+class FakeCollection:
+    thresholds = np.full(len(CATEGORIES), 0.99)
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[list[str], list[str]]] = []
+
+    def probabilities(self, texts: Sequence[str], normalised: Sequence[str]) -> NDArray[np.float64]:
+        self.calls.append((list(texts), list(normalised)))
+        return np.zeros((len(texts), len(CATEGORIES)), dtype=np.float64)
+
+
+def test_the_collection_model_gets_the_original_text_and_the_normalised(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeCollection()
+    monkeypatch.setattr("faircollect.content.screen._collection_model", lambda: fake)
+    screen("We know where you live, Ｍｒ Smith.", model=FakeScorer(0.0))
+    assert fake.calls == [(["We know where you live, Ｍｒ Smith."], ["weknowwhereyoulivemrsmith"])]
+
+
 # --- English word boundaries -----------------------------------------------------------------
 
 

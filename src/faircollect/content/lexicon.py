@@ -34,7 +34,12 @@ Where each kind of rule looks:
 A hit is dropped when its rule is negatable and a negation cue (不会, 绝不,
 谨防, ``will not``, ``never``...) stands before it in the same clause within
 the language's window, or when one of the rule's ``unless`` contexts (an
-anti-fraud warning, the lender's own plan...) matches the message.
+anti-fraud warning, the lender's own plan...) matches the message. In a
+dialogue, a hit inside a turn of someone other than the collector (a turn
+starts at a speaker label of the language's ``other_speakers``: 客户：,
+家属：, ``Customer:``..., and runs to the next label, ``collector_speakers``
+or other) is dropped too: the screen judges what the collector says, and a
+borrower who asks "should I take a payday loan?" has not been urged to.
 
 Pure: the only I/O is reading the packaged YAML, once per language.
 """
@@ -214,6 +219,8 @@ class Lexicon:
     negation: re.Pattern[str] | None
     conditional: re.Pattern[str] | None
     contexts: Mapping[str, re.Pattern[str]]
+    # Speaker labels of a dialogue; group "other" marks a speaker who is not the collector.
+    speakers: re.Pattern[str] | None
     patterns: Sequence[_Pattern]
     _automata: dict[str, Any] = field(default_factory=dict, repr=False)
     # Skip the patterns none of whose required literals is in the text (``prefilter``): exact,
@@ -249,7 +256,12 @@ class Lexicon:
             # The message reports, corrects or apologises for someone else's words.
             views.suppressed = True
             return hits
+        others = self._other_turns(views.plain) if self.speakers is not None else ()
         for rule, span in raw:
+            if others and any(lo <= span[0] and span[1] <= hi for lo, hi in others):
+                # Said by the borrower or a third party in a transcript, not by the collector.
+                views.suppressed = True
+                continue
             if rule.unless and any(self._context(name, views, contexts) for name in rule.unless):
                 views.suppressed = True
                 continue
@@ -343,6 +355,21 @@ class Lexicon:
             bits ^= low
 
     # --- negation and context ------------------------------------------------
+
+    def _other_turns(self, plain: str) -> tuple[tuple[int, int], ...]:
+        """The (start, end) of each turn of a dialogue spoken by someone other than the collector.
+
+        A turn starts at a speaker label (at the start of the text or of a line, or after a
+        sentence's end) and runs to the next label; only a text with two labels or more is a
+        dialogue (a single 客户： may head a letter).
+        """
+        if self.speakers is None:
+            return ()
+        labels = list(self.speakers.finditer(plain))
+        if len(labels) < 2:
+            return ()
+        ends = [m.start() for m in labels[1:]] + [len(plain)]
+        return tuple((m.start(), end) for m, end in zip(labels, ends, strict=True) if m.group("other"))
 
     def _negated(self, plain: str, span: tuple[int, int], inside: bool) -> bool:
         """A negation cue in the same clause, at most ``window`` characters before the hit (or inside it)."""
@@ -512,9 +539,20 @@ def _compile(lang: str, data: Mapping[str, Any]) -> Lexicon:
         clause_breaks=frozenset(str(data.get("clause_breaks", "。！？!?；;\n"))),
         negation=negation,
         conditional=conditional,
+        speakers=_speakers(data, flags),
         contexts=contexts,
         patterns=tuple(patterns),
         _automata=compiled,
+    )
+
+
+def _speakers(data: Mapping[str, Any], flags: re.RegexFlag) -> re.Pattern[str] | None:
+    """One expression for every speaker label, the other speakers' in group "other"."""
+    other, own = data.get("other_speakers"), data.get("collector_speakers")
+    if not other or not own:
+        return None
+    return re.compile(
+        rf"(?:^|(?<=[\n。！？!?；;.]))[ \t]*(?:(?P<other>{other})|(?:{own}))[ \t]*[：:]", flags | re.MULTILINE
     )
 
 

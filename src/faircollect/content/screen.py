@@ -196,7 +196,10 @@ def screen_many(
             i for i, view in enumerate(views) if view.norm.text and not (view.suppressed and not hits[i])
         ]
         if wanted:
-            probabilities = classifier.probabilities([views[i].norm.text for i in wanted])
+            # The original text (its word block needs English word boundaries) and the normalised.
+            probabilities = classifier.probabilities(
+                [items[i] for i in wanted], [views[i].norm.text for i in wanted]
+            )
             for row, i in enumerate(wanted):
                 for k, category in enumerate(CATEGORIES):
                     p = float(probabilities[row, k])
