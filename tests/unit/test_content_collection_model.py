@@ -77,7 +77,7 @@ def test_training_refuses_the_held_out_sets(splits: str, monkeypatch: pytest.Mon
 
 
 def test_training_defaults_to_the_development_sets() -> None:
-    assert collection_model.TRAINABLE == ("tune", "dev", "train2")
+    assert collection_model.TRAINABLE == ("tune", "dev", "train2", "train3")
     card = default_model_card()
     assert set(card["data"]["sources"]) <= set(collection_model.TRAINABLE)
     assert "test2" in card["data"]["never_read"]

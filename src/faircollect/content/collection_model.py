@@ -13,8 +13,8 @@ of fold on the training lines this block raised the share of harmful lines
 found at the same false-alarm rate from 0.42 to 0.52 (word segments of the
 Chinese text, through pypinyin's phrase table, added nothing). Fitted on
 the repository's own labelled collection messages: the ``tune`` split of
-``evaluation/content`` and the separately written ``dev`` and ``train2`` sets
-(``evaluation/content/dev``, ``evaluation/content/train2``). The ``holdout``
+``evaluation/content`` and the separately written ``dev``, ``train2`` and ``train3``
+sets (``evaluation/content/<name>/``). The ``holdout``
 split and the fresh held-out ``test2`` set are never read here: ``main``
 refuses any split outside ``TRAINABLE``.
 
@@ -68,14 +68,14 @@ __all__ = [
 
 FORMAT: Final = "faircollect-collection-linear/2"
 DEFAULT_PATH: Final = Path(__file__).resolve().parent / "models" / "collection.npz"
-C_GRID: Final = (1.0, 3.0, 10.0, 30.0)
+C_GRID: Final = (10.0, 30.0, 100.0)
 # Out-of-fold share of clean training lines a category's threshold may flag.
 TARGET_FALSE_ALARMS: Final = 0.01
 # Smaller hash spaces than the insult model's: the training set has a few thousand lines.
 FEATURES: Final = Features(char_ngram=(1, 3), char_n_features=2**18, pinyin_n_features=2**17)
 FOLDS: Final = 5
 # The only splits a model may be fitted on; the holdout and test2 are for measuring, never for fitting.
-TRAINABLE: Final = ("tune", "dev", "train2")
+TRAINABLE: Final = ("tune", "dev", "train2", "train3")
 _LATIN_WORD: Final = re.compile(r"[a-z][a-z']*|[0-9]+")
 
 
@@ -338,7 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(
         prog="python -m faircollect.content.collection_model",
-        description="Fit the five-category model on the tune split and the dev and train2 sets "
+        description="Fit the five-category model on the tune split and the dev, train2 and train3 sets "
         "(never the holdout, never test2).",
     )
     commands = parser.add_subparsers(dest="command", required=True)
