@@ -1,4 +1,4 @@
-"""``python -m bench [book|kernel|regrade|content|policy|risk|all] [options]``: run benchmarks, update docs/benchmarks.md."""
+"""``python -m bench [book|kernel|regrade|content|policy|risk|scoring|all] [options]``: run benchmarks, update docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -34,8 +34,14 @@ def main() -> None:
             from bench import risk
 
             risk.main(rest)
+        elif n == "scoring":
+            from bench import scoring
+
+            scoring.main(rest)
         else:
-            raise SystemExit(f"unknown benchmark {n!r}: book, kernel, regrade, content, policy, risk or all")
+            raise SystemExit(
+                f"unknown benchmark {n!r}: book, kernel, regrade, content, policy, risk, scoring or all"
+            )
 
 
 if __name__ == "__main__":

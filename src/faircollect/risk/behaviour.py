@@ -160,7 +160,7 @@ class _Ledger:
 
     #: k, loan_id, disbursed, principal, term, apr, product, total, smallest, offset.
     loans: pl.DataFrame
-    #: k, seq, pos (1.. in seq order), due, base, cum_base, day_key, amount_key; sorted by k, seq.
+    #: k, seq, pos (1.. in seq order), due, base, cum_base, owing; sorted by k, seq.
     inst: pl.DataFrame
     #: day_key, fk, cum_paid: net paid per loan after each payment or reversing row, by day.
     flows: pl.DataFrame
@@ -184,7 +184,8 @@ def _running(expr: pl.Expr) -> pl.Expr:
 
 def _ledger(book: BookFrames, *, opened_by: date, until: date) -> _Ledger:
     loans = (
-        book.loans.filter(pl.col("disbursed_on") <= opened_by)
+        book.loans.lazy()
+        .filter(pl.col("disbursed_on") <= opened_by)
         .sort("loan_id")
         .with_row_index("k")
         .select(
@@ -196,30 +197,31 @@ def _ledger(book: BookFrames, *, opened_by: date, until: date) -> _Ledger:
             apr=pl.col("apr").cast(pl.Float64, strict=False),
             product=pl.col("product"),
         )
+        .collect()
     )
-    # k is the loan's place in loan_id order: its index in an Enum of the sorted ids.
+    # k is the loan's place in loan_id order: its index in an Enum of the sorted ids. Each table
+    # is read lazily, only the columns used, so the book's other columns are never copied.
     numbered = pl.Enum(loans["loan_id"])
-
-    def keyed(frame: pl.DataFrame) -> pl.DataFrame:
-        k = pl.col("loan_id").cast(numbered, strict=False).to_physical().cast(pl.Int64)
-        return frame.with_columns(k=k).filter(pl.col("k").is_not_null())
+    k = pl.col("loan_id").cast(numbered, strict=False).to_physical().cast(pl.Int64).alias("k")
 
     inst = (
-        keyed(book.installments)
+        book.installments.lazy()
         .select(
-            "k",
-            pl.col("seq").cast(pl.Int64),
-            due=_days(pl.col("due_date")),
+            k,
+            pl.col("seq").cast(pl.Int32),
+            due=_days(pl.col("due_date")).cast(pl.Int32),
             base=pl.col("principal_due") + pl.col("interest_due") + pl.col("fee_due"),
         )
+        .filter(pl.col("k").is_not_null())
         .sort(pl.col("k") * 2**32 + pl.col("seq"))
         .with_columns(pl.col("k").set_sorted())
         .with_columns(
-            pos=_running(pl.col("k").is_not_null().cast(pl.Int64)),  # 1, 2, ... within each loan
+            pos=_running(pl.col("k").is_not_null().cast(pl.Int32)),  # 1, 2, ... within each loan
             cum_base=_running(pl.col("base")),
             # Installments owing something, counted up to this one (one owing nothing is never overdue).
-            owing=_running((pl.col("base") > 0).cast(pl.Int64)),
+            owing=_running((pl.col("base") > 0).cast(pl.Int32)),
         )
+        .collect()
     )
     per_loan = inst.group_by("k").agg(total=pl.col("base").sum(), smallest=pl.col("base").min())
     loans = (
@@ -229,32 +231,33 @@ def _ledger(book: BookFrames, *, opened_by: date, until: date) -> _Ledger:
         # [offset, offset + total], and the next loan starts above offset + total.
         .with_columns(offset=(pl.col("total") + 1).cum_sum() - (pl.col("total") + 1))
     )
-    inst = inst.with_columns(
-        day_key=_day_key(pl.col("k"), pl.col("due")),
-        amount_key=pl.col("cum_base") + pl.lit(loans["offset"]).gather(pl.col("k")),
-    )
     payments = (
-        keyed(book.payments.filter(pl.col("paid_on") <= until))
+        book.payments.lazy()
         .select(
-            "k",
+            k,
             day=_days(pl.col("paid_on")),
             amount=pl.col("amount"),
             reversal=pl.col("reverses").is_not_null(),
         )
+        .filter(pl.col("k").is_not_null() & (pl.col("day") <= _number(until)))
         .with_columns(day_key=_day_key(pl.col("k"), pl.col("day")))
         .sort("day_key")
         .with_columns(pl.col("k").set_sorted())
+        .collect()
     )
     # The running net paid after each row; of a day's rows the as-of join takes the last.
     net = pl.when(pl.col("reversal")).then(-pl.col("amount")).otherwise(pl.col("amount"))
     flows = payments.select(pl.col("day_key").set_sorted(), fk="k", cum_paid=_running(net))
-    charges = keyed(book.charges.filter(pl.col("posted_on") <= until)).select(
-        "k", pl.col("seq").cast(pl.Int64), day=_days(pl.col("posted_on")), amount=pl.col("amount")
+    charges = (
+        book.charges.lazy()
+        .select(k, pl.col("seq").cast(pl.Int32), day=_days(pl.col("posted_on")), amount=pl.col("amount"))
+        .filter(pl.col("k").is_not_null() & (pl.col("day") <= _number(until)))
+        .collect()
     )
     return _Ledger(loans=loans, inst=inst, flows=flows, payments=payments, charges=charges)
 
 
-def _paid_at(ledger: _Ledger, queries: pl.DataFrame, day: str, *, ordered: bool = False) -> pl.DataFrame:
+def _paid_at(ledger: _Ledger, queries: pl.LazyFrame, day: str, *, ordered: bool = False) -> pl.LazyFrame:
     """``queries`` (with ``k`` and a day column) plus ``paid``: the net paid total on that day.
 
     Sorted by (k, day) on return; ``ordered`` says they already are (no sort needed).
@@ -262,7 +265,7 @@ def _paid_at(ledger: _Ledger, queries: pl.DataFrame, day: str, *, ordered: bool 
     keyed = queries.with_columns(day_key=_day_key(pl.col("k"), pl.col(day)))
     keyed = keyed.with_columns(pl.col("day_key").set_sorted()) if ordered else keyed.sort("day_key")
     return (
-        keyed.join_asof(ledger.flows, on="day_key", strategy="backward")
+        keyed.join_asof(ledger.flows.lazy(), on="day_key", strategy="backward")
         .with_columns(paid=pl.when(pl.col("fk") == pl.col("k")).then(pl.col("cum_paid")).otherwise(0))
         .drop("day_key", "fk", "cum_paid")
     )
@@ -273,19 +276,23 @@ def _dpd(
 ) -> pl.DataFrame:
     """Days past due and overdue installments of loan ``k`` on day ``t``, for each query row.
 
-    ``queries`` holds distinct (k, t), t a day number no later than the ledger's ``until``.
-    Returns k, t, dpd, overdue (in no particular order). Exactly ``ledger.asof`` on day t:
-    the first unpaid installment (the waterfall pays in seq order, charges included) is the
-    oldest overdue one if its due date is before t. With ``charges=False``, days past due of
-    the schedule alone: charges are left out of what is owed (``domain.schedule`` with no
-    charges).
+    ``queries`` holds (k, t), t a day number no later than the ledger's ``until``. Returns k,
+    t, dpd, overdue (in no particular order). Exactly ``ledger.asof`` on day t: the first
+    unpaid installment (the waterfall pays in seq order, charges included) is the oldest
+    overdue one if its due date is before t. With ``charges=False``, days past due of the
+    schedule alone: charges are left out of what is owed (``domain.schedule`` with no charges).
     """
-    q = _paid_at(ledger, queries.select("k", "t"), "t", ordered=ordered)
+    q = _paid_at(ledger, queries.lazy().select("k", "t"), "t", ordered=ordered)
     # How many installments fell due before t: the position of the last one due on or before t - 1.
     q = (
-        q.with_columns(day_key=_day_key(pl.col("k"), pl.col("t") - 1))
+        q.with_columns(pl.col("k").set_sorted(), day_key=_day_key(pl.col("k"), pl.col("t") - 1))
         .join_asof(
-            ledger.inst.select("day_key", ik="k", n_due="pos", owing_due="owing"),
+            ledger.inst.lazy().select(
+                _day_key(pl.col("k"), pl.col("due")).set_sorted().alias("day_key"),
+                ik="k",
+                n_due="pos",
+                owing_due="owing",
+            ),
             on="day_key",
             strategy="backward",
         )
@@ -295,26 +302,40 @@ def _dpd(
         .drop("day_key", "ik")
     )
     if not charges or ledger.charges.height == 0:
-        return _dpd_plain(ledger, q)
+        return _dpd_plain(ledger, q).collect()
+    evaluated = q.collect()
     charged = ledger.charges.select("k").unique()
-    plain = q.join(charged, on="k", how="anti")
-    with_charges = q.join(charged, on="k", how="semi")
-    return pl.concat([_dpd_plain(ledger, plain), _dpd_charged(ledger, with_charges)])
+    plain = evaluated.lazy().join(charged.lazy(), on="k", how="anti")
+    with_charges = evaluated.join(charged, on="k", how="semi")
+    return pl.concat([_dpd_plain(ledger, plain).collect(), _dpd_charged(ledger, with_charges)])
 
 
-def _dpd_plain(ledger: _Ledger, q: pl.DataFrame) -> pl.DataFrame:
+def _dpd_plain(ledger: _Ledger, q: pl.LazyFrame) -> pl.LazyFrame:
     """Loans without charges: the first unpaid installment is where the paid total falls short
     of the scheduled running total; one forward as-of join on the loans' line of amounts."""
     loans = ledger.loans
     found = (
-        q.with_columns(
+        q.select(
+            "k",
+            "t",
+            "n_due",
+            "owing_due",
             amount_key=pl.lit(loans["offset"]).gather(pl.col("k"))
             + pl.min_horizontal(pl.col("paid").clip(0), pl.lit(loans["total"]).gather(pl.col("k")))
-            + 1
+            + 1,
         )
         .sort("amount_key")
         .join_asof(
-            ledger.inst.select("amount_key", fk="k", first="pos", first_due="due", owing_first="owing"),
+            ledger.inst.lazy().select(
+                # loan k's running totals, placed on one line of amounts after the loans before it
+                (pl.col("cum_base") + pl.lit(loans["offset"]).gather(pl.col("k")))
+                .set_sorted()
+                .alias("amount_key"),
+                fk="k",
+                first="pos",
+                first_due="due",
+                owing_first="owing",
+            ),
             on="amount_key",
             strategy="forward",
         )
@@ -324,8 +345,11 @@ def _dpd_plain(ledger: _Ledger, q: pl.DataFrame) -> pl.DataFrame:
     return found.select(
         pl.col("k").set_sorted(),  # the line of amounts runs loan by loan
         "t",
-        dpd=pl.when(overdue).then(pl.col("t") - pl.col("first_due")).otherwise(0),
-        overdue=pl.when(overdue).then(pl.col("owing_due") - pl.col("owing_first") + 1).otherwise(0),
+        dpd=pl.when(overdue).then(pl.col("t") - pl.col("first_due")).otherwise(0).cast(pl.Int64),
+        overdue=pl.when(overdue)
+        .then(pl.col("owing_due") - pl.col("owing_first") + 1)
+        .otherwise(0)
+        .cast(pl.Int64),
     )
 
 
@@ -482,16 +506,21 @@ def features(
     # Installments due so far: was the scheduled amount through each paid by its due date?
     due = _paid_at(
         ledger,
-        ledger.inst.filter(pl.col("due") <= d).select("k", "due", "base", "cum_base"),
+        ledger.inst.lazy().filter(pl.col("due") <= d).select("k", "due", "base", "cum_base"),
         "due",
         ordered=True,
     )
     late = (pl.col("due") < d) & (pl.col("paid") < pl.col("cum_base"))
-    schedule = due.group_by("k").agg(
-        installments_due=(pl.col("due") < d).sum(),
-        late_installments=late.sum(),
-        late_installments_3m=(late & (pl.col("due") > d - WINDOWS["3m"])).sum(),
-        due_amount=pl.col("base").sum(),
+    schedule = (
+        due.with_columns(pl.col("k").set_sorted())
+        .group_by("k")
+        .agg(
+            installments_due=(pl.col("due") < d).sum(),
+            late_installments=late.sum(),
+            late_installments_3m=(late & (pl.col("due") > d - WINDOWS["3m"])).sum(),
+            due_amount=pl.col("base").sum(),
+        )
+        .collect()
     )
 
     paying = ~pl.col("reversal")

@@ -14,6 +14,7 @@ from faircollect.risk.behaviour import KINDS, Kind
 from faircollect.risk.book_models import (
     DATES,
     EVERY_DAYS,
+    SAMPLE_LOANS,
     BookModel,
     Evaluation,
     NotEnoughHistory,
@@ -53,6 +54,7 @@ def train_book_models(
     every: int = EVERY_DAYS,
     backtest: bool = True,
     folds: int | None = None,
+    sample_loans: int = SAMPLE_LOANS,
     activate: bool = True,
     actor: str = "system:risk",
     progress: Callable[[str], None] | None = None,
@@ -75,6 +77,7 @@ def train_book_models(
                 count=dates,
                 backtest=backtest,
                 folds=folds,
+                sample_loans=sample_loans,
                 progress=progress,
             )
         except NotEnoughHistory as exc:
