@@ -208,7 +208,7 @@ def test_labels_equal_the_day_by_day_reference(book: RandomBook) -> None:
         assert cure == {k: v for k, loan in loans.items() if (v := ref.cure(loan, as_of)) is not None}
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(books())
 def test_dpd_on_any_day_equals_the_as_of_view_of_that_day(book: RandomBook) -> None:
     fr = frames(book.loans)

@@ -65,7 +65,7 @@ def _known(loans: dict[str, Loan], as_of: date) -> BookFrames:
     return frames(kept)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_events_after_the_date_change_no_feature(data: st.DataObject) -> None:
     book = data.draw(books())
