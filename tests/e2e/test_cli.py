@@ -2,37 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.builders import Book
 from tests.conftest import FIXTURES
+from tests.e2e.cli_runner import cli_runner
 
 BASIC = FIXTURES / "books" / "basic"
 
 
 @pytest.fixture
 def cli(tmp_path: Path):  # type: ignore[no-untyped-def]
-    env = {**os.environ, "FAIRCOLLECT_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "COLUMNS": "200"}
-
-    def run(*args: str, ok: int | None = 0) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run(
-            [sys.executable, "-m", "faircollect.entrypoints.cli", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=tmp_path,
-            timeout=120,
-        )
-        if ok is not None:
-            assert proc.returncode == ok, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
-        return proc
-
+    run = cli_runner(tmp_path, timeout=120)
     run.db = tmp_path / "cli.db"  # type: ignore[attr-defined]
     return run
 

@@ -3,43 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import FIXTURES
-
-Cli = Callable[..., subprocess.CompletedProcess[str]]
+from tests.e2e.cli_runner import Cli, cli_runner
 
 
 @pytest.fixture
 def cli(tmp_path: Path) -> Cli:
-    env = {
-        **os.environ,
-        "FAIRCOLLECT_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-        "FAIRCOLLECT_MODELS_DIR": str(tmp_path / "models"),
-        "COLUMNS": "250",
-    }
-
-    def run(*args: str, ok: int | None = 0) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run(
-            [sys.executable, "-m", "faircollect.entrypoints.cli", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=tmp_path,
-            timeout=300,
-        )
-        if ok is not None:
-            assert proc.returncode == ok, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
-        return proc
-
-    return run
+    return cli_runner(tmp_path, timeout=300, columns=250, FAIRCOLLECT_MODELS_DIR=str(tmp_path / "models"))
 
 
 def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:

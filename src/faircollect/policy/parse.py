@@ -154,14 +154,6 @@ def _text(value: object, path: str) -> str | None:
     return value
 
 
-def _required_text(value: object, path: str) -> str:
-    if value is None:
-        _bad(path, "missing; it is required")
-    if not isinstance(value, str):
-        _bad(path, f"expected a string, got {_kind(value)}")
-    return value
-
-
 def _enum(value: object, path: str, vocabulary: frozenset[str], what: str) -> str:
     if type(value) is str and value in vocabulary:
         return value
