@@ -67,7 +67,7 @@ def test_training_writes_an_artifact_that_scores_the_same_after_loading(tmp_path
     assert np.allclose(loaded.probabilities(sample), again.probabilities(sample))
 
 
-@pytest.mark.parametrize("splits", ["tune,holdout", "holdout", "dev,test2", "test2", "train2,all", ""])
+@pytest.mark.parametrize("splits", ["tune,holdout", "holdout", "dev,test3", "test3", "train2,all", ""])
 def test_training_refuses_the_held_out_sets(splits: str, monkeypatch: pytest.MonkeyPatch) -> None:
     read: list[str] = []
     monkeypatch.setattr("faircollect.content.evaluate.load", lambda split, **_: read.append(split) or [])
@@ -77,10 +77,10 @@ def test_training_refuses_the_held_out_sets(splits: str, monkeypatch: pytest.Mon
 
 
 def test_training_defaults_to_the_development_sets() -> None:
-    assert collection_model.TRAINABLE == ("tune", "dev", "train2", "train3")
+    assert collection_model.TRAINABLE == ("tune", "dev", "train2", "train3", "test2", "train4")
     card = default_model_card()
     assert set(card["data"]["sources"]) <= set(collection_model.TRAINABLE)
-    assert "test2" in card["data"]["never_read"]
+    assert "test3" in card["data"]["never_read"]
 
 
 def default_model_card() -> dict[str, Any]:
@@ -121,3 +121,62 @@ def test_write_between_replaces_only_the_marked_block(tmp_path: Path) -> None:
     )
     with pytest.raises(SystemExit):
         write_between(doc, "evaluate:missing", "x")
+
+
+def test_the_second_look_lets_through_what_out_of_fold_scores_allow() -> None:
+    # 200 harmful lines the rules catch, scored 0.00 .. 0.995 out of fold; 100 clean ones they flag.
+    caught = np.linspace(0.0, 0.995, 200)
+    clean = np.full(100, 0.001)
+    scores = np.zeros((300, len(CATEGORIES)))
+    scores[:200, 1] = caught
+    scores[200:, 1] = clean
+    labels = np.zeros((300, len(CATEGORIES)), dtype=np.int64)
+    labels[:200, 1] = 1
+    rule_caught = np.ones(300, dtype=bool)
+    veto, effect = collection_model.choose_veto(scores, labels, rule_caught)
+    # At most VETO_LOSS (0.5%) of the 200, i.e. one line, may go: only the 0.0 line is below 0.005.
+    assert veto == 0.005
+    assert effect == {
+        "rule_caught_harmful": 200,
+        "let_through_harmful": 1,
+        "rule_flagged_clean": 100,
+        "let_through_clean": 100,
+    }
+    # A harmful line the rules miss does not count: they are not what the second look drops.
+    rule_caught[:200] = False
+    assert collection_model.choose_veto(scores, labels, rule_caught)[0] == max(collection_model.VETO_GRID)
+
+
+class _FixedScores:
+    """Stands in for the collection model in the screen: every message gets the same probabilities."""
+
+    def __init__(self, top: float, veto: float) -> None:
+        self.top = top
+        self.veto = veto
+        self.thresholds = np.full(len(CATEGORIES), 0.99)
+
+    def probabilities(self, texts: Any, normalised: Any = None) -> Any:
+        return np.full((len(texts), len(CATEGORIES)), self.top)
+
+
+@pytest.mark.parametrize(
+    ("top", "veto", "let_go"),
+    [(0.01, 0.05, True), (0.05, 0.05, False), (0.3, 0.05, False), (0.01, 0.0, False)],
+)
+def test_the_screen_lets_rule_hits_go_only_below_the_veto(
+    top: float, veto: float, let_go: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import faircollect.content.screen as screen_module
+
+    text = "稽核发现：部分催收员诱导客户以贷养贷，已在周会上通报批评。"
+    ruled = screen(text, use_model=False)
+    assert ruled.verdict != "ok"
+    monkeypatch.setattr(screen_module, "_collection_model", lambda: _FixedScores(top, veto))
+    result = screen_module.screen(text)
+    if let_go:
+        assert result.verdict == "ok"
+        assert result.to_json()["categories"] == []
+        assert {f.category for f in result.overruled} == {f.category for f in ruled.categories}
+    else:
+        assert result.verdict == ruled.verdict
+        assert result.overruled == ()

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any, Protocol
 
@@ -96,6 +96,9 @@ class ScreenResult:
     text: str
     verdict: str
     categories: tuple[Finding, ...]
+    # Rule findings the collection model's second look let go (its highest category probability
+    # was below the model's ``veto``): kept for the record, never part of the verdict or the JSON.
+    overruled: tuple[Finding, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """Exactly content.md's object: text, verdict, categories."""
@@ -189,6 +192,7 @@ def screen_many(
                     model_findings[i] = Finding("insult", score, ((0, len(items[i])),), "model")
 
     collection: dict[int, list[Finding]] = {}
+    overruled: dict[int, list[Hit]] = {}
     classifier = _collection_model() if use_model else None
     if classifier is not None:
         # Not asked: a message whose only rule matches were negated or in a lawful context.
@@ -200,7 +204,12 @@ def screen_many(
             probabilities = classifier.probabilities(
                 [items[i] for i in wanted], [views[i].norm.text for i in wanted]
             )
+            veto = float(getattr(classifier, "veto", 0.0))
             for row, i in enumerate(wanted):
+                if hits[i] and float(probabilities[row].max()) < veto:
+                    # The second look: the model all but rules out what the rules found.
+                    overruled[i] = hits[i]
+                    hits[i] = []
                 for k, category in enumerate(CATEGORIES):
                     p = float(probabilities[row, k])
                     threshold = float(classifier.thresholds[k])
@@ -211,12 +220,15 @@ def screen_many(
                             Finding(category, score, ((0, len(items[i])),), "model")
                         )
 
-    if not model_findings and not collection:
+    if not model_findings and not collection and not overruled:
         return [_result(text, found, ()) for text, found in zip(items, hits, strict=True)]
-    return [
+    results = [
         _result(text, found, [f for f in (model_findings.get(i), *collection.get(i, ())) if f is not None])
         for i, (text, found) in enumerate(zip(items, hits, strict=True))
     ]
+    for i, let_go in overruled.items():
+        results[i] = replace(results[i], overruled=_result(items[i], let_go, ()).categories)
+    return results
 
 
 @cache
