@@ -17,12 +17,13 @@ from faircollect.content.lexicon import CATEGORIES
 from faircollect.content.screen import screen
 
 
-def test_packaged_model_loads_with_one_threshold_per_category() -> None:
+def test_packaged_model_loads_with_one_threshold_per_language_and_category() -> None:
     model = default_model()
     assert model is not None
     assert model.coef.shape[0] == len(CATEGORIES)
-    assert model.thresholds.shape == (len(CATEGORIES),)
+    assert model.thresholds.shape == (2, len(CATEGORIES))
     assert np.all(model.thresholds >= 0.5)
+    assert model.thresholds_for("en").shape == (len(CATEGORIES),)
 
 
 def test_probabilities_are_per_category_and_refuse_a_bare_string() -> None:
@@ -77,7 +78,7 @@ def test_training_refuses_the_held_out_sets(splits: str, monkeypatch: pytest.Mon
 
 
 def test_training_defaults_to_the_development_sets() -> None:
-    assert collection_model.TRAINABLE == ("tune", "dev", "train2", "train3", "test2", "train4")
+    assert collection_model.TRAINABLE == ("tune", "dev", "train2", "train3", "test2", "train4", "train5")
     card = default_model_card()
     assert set(card["data"]["sources"]) <= set(collection_model.TRAINABLE)
     assert "test3" in card["data"]["never_read"]
@@ -154,6 +155,9 @@ class _FixedScores:
         self.top = top
         self.veto = veto
         self.thresholds = np.full(len(CATEGORIES), 0.99)
+
+    def thresholds_for(self, lang: str) -> Any:
+        return self.thresholds
 
     def probabilities(self, texts: Any, normalised: Any = None) -> Any:
         return np.full((len(texts), len(CATEGORIES)), self.top)

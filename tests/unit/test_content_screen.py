@@ -365,6 +365,9 @@ def test_words_in_the_borrowers_turn_are_not_the_collectors(harmful: str, lookal
 class FakeCollection:
     thresholds = np.full(len(CATEGORIES), 0.99)
 
+    def thresholds_for(self, lang: str) -> NDArray[np.float64]:
+        return self.thresholds
+
     def __init__(self) -> None:
         self.calls: list[tuple[list[str], list[str]]] = []
 

@@ -14,7 +14,7 @@ found at the same false-alarm rate from 0.42 to 0.52 (word segments of the
 Chinese text, through pypinyin's phrase table, added nothing). Fitted on
 the repository's own labelled collection messages: the ``tune`` split of
 ``evaluation/content`` and the separately written ``dev``, ``train2``, ``train3``,
-``test2`` (held out until its one measurement at stop 8) and ``train4`` sets
+``test2`` (held out until its one measurement at stop 8), ``train4`` and ``train5`` sets
 (``evaluation/content/<name>/``). The ``holdout`` split and the fresh held-out
 ``test3`` set are never read here: ``main`` refuses any split outside ``TRAINABLE``.
 
@@ -59,6 +59,7 @@ __all__ = [
     "C_GRID",
     "DEFAULT_PATH",
     "TARGET_FALSE_ALARMS",
+    "THRESHOLD_LANGS",
     "TRAINABLE",
     "VETO_GRID",
     "VETO_LOSS",
@@ -69,11 +70,14 @@ __all__ = [
     "train",
 ]
 
-FORMAT: Final = "faircollect-collection-linear/3"
+FORMAT: Final = "faircollect-collection-linear/4"
 DEFAULT_PATH: Final = Path(__file__).resolve().parent / "models" / "collection.npz"
 C_GRID: Final = (30.0, 100.0, 300.0)
 # Out-of-fold share of clean training lines a category's threshold may flag.
 TARGET_FALSE_ALARMS: Final = 0.02
+# Thresholds are set per language (the screen's detect_lang): English lines, fewer in training,
+# drew more false alarms on new text at one shared threshold.
+THRESHOLD_LANGS: Final = ("zh", "en")
 # The second look at rule hits: a message whose rule findings the model all but rules out (its
 # highest category probability below ``veto``) is let through. ``veto`` is the highest value of
 # VETO_GRID at which, out of fold, at most VETO_LOSS of the harmful training lines the rules catch
@@ -84,7 +88,7 @@ VETO_GRID: Final = tuple(round(0.005 * i, 3) for i in range(61))  # 0.0 .. 0.3
 FEATURES: Final = Features(char_ngram=(1, 3), char_n_features=2**18, pinyin_n_features=2**17)
 FOLDS: Final = 5
 # The only splits a model may be fitted on; the holdout and test3 are for measuring, never for fitting.
-TRAINABLE: Final = ("tune", "dev", "train2", "train3", "test2", "train4")
+TRAINABLE: Final = ("tune", "dev", "train2", "train3", "test2", "train4", "train5")
 _LATIN_WORD: Final = re.compile(r"[a-z][a-z']*|[0-9]+")
 
 
@@ -142,13 +146,13 @@ def features_of(features: Features, words: Words, originals: Sequence[str], norm
 
 @dataclass(frozen=True, eq=False)
 class CollectionModel:
-    """Per-category linear weights over ``features`` and ``words``, and per-category thresholds."""
+    """Per-category linear weights over ``features`` and ``words``, and thresholds per language and category."""
 
     features: Features
     words: Words
     coef: NDArray[np.float32]  # (len(CATEGORIES), n_features)
     intercept: NDArray[np.float64]  # (len(CATEGORIES),)
-    thresholds: NDArray[np.float64]  # (len(CATEGORIES),)
+    thresholds: NDArray[np.float64]  # (len(THRESHOLD_LANGS), len(CATEGORIES))
     # Below this highest-category probability, the screen lets a message's rule findings go
     # (the second look); 0.0 turns the second look off.
     veto: float = 0.0
@@ -158,13 +162,22 @@ class CollectionModel:
         k = len(CATEGORIES)
         if self.coef.shape != (k, self.n_features):
             raise ValueError(f"coef has shape {self.coef.shape}, expected ({k}, {self.n_features})")
-        if self.intercept.shape != (k,) or self.thresholds.shape != (k,):
-            raise ValueError("intercept and thresholds need one value per category")
+        if self.intercept.shape != (k,):
+            raise ValueError("intercept needs one value per category")
+        if self.thresholds.shape != (len(THRESHOLD_LANGS), k):
+            raise ValueError(
+                f"thresholds need one row per language ({', '.join(THRESHOLD_LANGS)}) and category"
+            )
         if not 0.0 <= self.veto < 0.5:
             raise ValueError(f"veto must be in [0, 0.5), not {self.veto}")
         # The (n_features, k) float64 weights, built once (15 MB), so that a one-message score
         # is a sparse-times-dense product, not a copy of the weights.
         object.__setattr__(self, "_weights", np.ascontiguousarray(self.coef.T, dtype=np.float64))
+
+    def thresholds_for(self, lang: str) -> NDArray[np.float64]:
+        """The per-category thresholds for a message the screen takes to be in ``lang`` (zh or en)."""
+        row: NDArray[np.float64] = self.thresholds[THRESHOLD_LANGS.index(lang)]
+        return row
 
     @property
     def n_features(self) -> int:
@@ -263,8 +276,20 @@ def _out_of_fold(
     return scores
 
 
-def _thresholds(scores: NDArray[np.float64], labels: NDArray[np.int64]) -> NDArray[np.float64]:
-    """Per category, the lowest threshold keeping out-of-fold alarms on clean lines within target."""
+def _thresholds(
+    scores: NDArray[np.float64], labels: NDArray[np.int64], langs: Sequence[str] | None = None
+) -> NDArray[np.float64]:
+    """Per language and category, the lowest threshold keeping out-of-fold alarms on that language's
+    clean lines within target (without ``langs``, one set of thresholds for both languages)."""
+    if langs is None:
+        return np.tile(_category_thresholds(scores, labels), (len(THRESHOLD_LANGS), 1))
+    of = np.asarray(langs)
+    return np.stack(
+        [_category_thresholds(scores[of == lang], labels[of == lang]) for lang in THRESHOLD_LANGS]
+    )
+
+
+def _category_thresholds(scores: NDArray[np.float64], labels: NDArray[np.int64]) -> NDArray[np.float64]:
     clean = ~labels.any(axis=1)
     allowed = int(np.floor(TARGET_FALSE_ALARMS * clean.sum() / len(CATEGORIES)))
     out = np.zeros(len(CATEGORIES), dtype=np.float64)
@@ -276,9 +301,13 @@ def _thresholds(scores: NDArray[np.float64], labels: NDArray[np.int64]) -> NDArr
 
 
 def _measure(
-    scores: NDArray[np.float64], labels: NDArray[np.int64], thresholds: NDArray[np.float64]
+    scores: NDArray[np.float64],
+    labels: NDArray[np.int64],
+    thresholds: NDArray[np.float64],
+    langs: Sequence[str] | None = None,
 ) -> dict[str, float]:
-    flags = scores >= thresholds
+    rows = np.array([THRESHOLD_LANGS.index(lang) for lang in langs]) if langs is not None else 0
+    flags = scores >= thresholds[rows] if langs is not None else scores >= thresholds[0]
     harmful = np.asarray(labels.any(axis=1), dtype=bool)
     flagged = np.asarray(flags.any(axis=1), dtype=bool)
     right = np.asarray((flags & (labels == 1)).any(axis=1), dtype=bool)
@@ -346,17 +375,24 @@ def train(
         else None
     )
     extra_source = np.array([m.source for m in made], dtype=np.int64)
+    from faircollect.content.screen import detect_lang, screen_many  # the screen's language; the rules
+
+    # Thresholds per language as the screen will take it (a mixed line may be either).
+    screen_langs = [detect_lang(text) for text in texts]
     grid: list[dict[str, Any]] = []
     for c in C_GRID:
         scores = _out_of_fold(x, labels, c, seed, extra, extra_source)
-        thresholds = _thresholds(scores, labels)
+        thresholds = _thresholds(scores, labels, screen_langs)
         grid.append(
-            {"C": c, "thresholds": thresholds, "scores": scores, **_measure(scores, labels, thresholds)}
+            {
+                "C": c,
+                "thresholds": thresholds,
+                "scores": scores,
+                **_measure(scores, labels, thresholds, screen_langs),
+            }
         )
     chosen = max(grid, key=lambda row: (row["harmful_recall"], -row["C"]))
     c = float(chosen["C"])
-    from faircollect.content.screen import screen_many  # the rules, to see what the second look would drop
-
     rule_caught = np.array([r.verdict != "ok" for r in screen_many(texts, use_model=False)], dtype=bool)
     veto, veto_effect = choose_veto(chosen["scores"], labels, rule_caught)
     fit_x, fit_labels = x, labels
@@ -398,8 +434,13 @@ def train(
             "C": c,
             "C_grid": list(C_GRID),
             "chosen_by": f"best {FOLDS}-fold out-of-fold harmful recall at the thresholds below",
-            "thresholds": dict(zip(CATEGORIES, [round(float(t), 4) for t in model.thresholds], strict=True)),
-            "threshold_rule": f"out-of-fold false alarms on clean lines at most {TARGET_FALSE_ALARMS} in all",
+            "thresholds": {
+                lang: dict(
+                    zip(CATEGORIES, [round(float(t), 4) for t in model.thresholds_for(lang)], strict=True)
+                )
+                for lang in THRESHOLD_LANGS
+            },
+            "threshold_rule": f"out-of-fold false alarms on each language's clean lines at most {TARGET_FALSE_ALARMS} in all",
             "seed": seed,
         },
         "second_look": {
@@ -432,8 +473,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(
         prog="python -m faircollect.content.collection_model",
-        description="Fit the five-category model on the tune split and the dev, train2, train3, test2 and "
-        "train4 sets (never the holdout, never test3).",
+        description="Fit the five-category model on the tune split and the dev, train2, train3, test2, "
+        "train4 and train5 sets (never the holdout, never test3).",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     fit = commands.add_parser("train")

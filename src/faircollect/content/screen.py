@@ -206,13 +206,14 @@ def screen_many(
             )
             veto = float(getattr(classifier, "veto", 0.0))
             for row, i in enumerate(wanted):
+                thresholds = classifier.thresholds_for(lang if lang != "auto" else detect_lang(items[i]))
                 if hits[i] and float(probabilities[row].max()) < veto:
                     # The second look: the model all but rules out what the rules found.
                     overruled[i] = hits[i]
                     hits[i] = []
                 for k, category in enumerate(CATEGORIES):
                     p = float(probabilities[row, k])
-                    threshold = float(classifier.thresholds[k])
+                    threshold = float(thresholds[k])
                     if p >= threshold:
                         # REVIEW and up, never BLOCK: this layer asks a person to look.
                         score = REVIEW + (BLOCK - REVIEW) * 0.9 * (p - threshold) / max(1e-9, 1.0 - threshold)
