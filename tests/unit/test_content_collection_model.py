@@ -17,13 +17,23 @@ from faircollect.content.lexicon import CATEGORIES
 from faircollect.content.screen import screen
 
 
-def test_packaged_model_loads_with_one_threshold_per_language_and_category() -> None:
+def test_packaged_model_loads_with_six_heads_and_one_threshold_per_language() -> None:
     model = default_model()
     assert model is not None
-    assert model.coef.shape[0] == len(CATEGORIES)
-    assert model.thresholds.shape == (2, len(CATEGORIES))
+    assert model.coef.shape[0] == len(CATEGORIES) + 1
+    assert model.thresholds.shape == (2,)
     assert np.all(model.thresholds >= 0.5)
-    assert model.thresholds_for("en").shape == (len(CATEGORIES),)
+    assert 0.5 <= model.threshold_for("en") < 1.0
+
+
+def test_harm_is_the_mean_of_the_any_harm_head_and_the_likeliest_category() -> None:
+    raw = np.array([[0.1, 0.9, 0.2, 0.0, 0.0, 0.5], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]])
+    assert np.allclose(collection_model.harm_of(raw), [0.7, 0.0])
+
+
+def test_a_flagged_message_gets_its_likeliest_category_and_any_other_very_likely() -> None:
+    assert collection_model.categories_of(np.array([0.1, 0.6, 0.2, 0.3, 0.0])) == [1]
+    assert collection_model.categories_of(np.array([0.1, 0.95, 0.85, 0.3, 0.79])) == [1, 2]
 
 
 def test_probabilities_are_per_category_and_refuse_a_bare_string() -> None:
@@ -126,15 +136,11 @@ def test_write_between_replaces_only_the_marked_block(tmp_path: Path) -> None:
 
 def test_the_second_look_lets_through_what_out_of_fold_scores_allow() -> None:
     # 200 harmful lines the rules catch, scored 0.00 .. 0.995 out of fold; 100 clean ones they flag.
-    caught = np.linspace(0.0, 0.995, 200)
-    clean = np.full(100, 0.001)
-    scores = np.zeros((300, len(CATEGORIES)))
-    scores[:200, 1] = caught
-    scores[200:, 1] = clean
+    harm = np.concatenate([np.linspace(0.0, 0.995, 200), np.full(100, 0.001)])
     labels = np.zeros((300, len(CATEGORIES)), dtype=np.int64)
     labels[:200, 1] = 1
     rule_caught = np.ones(300, dtype=bool)
-    veto, effect = collection_model.choose_veto(scores, labels, rule_caught)
+    veto, effect = collection_model.choose_veto(harm, labels, rule_caught)
     # At most VETO_LOSS (0.5%) of the 200, i.e. one line, may go: only the 0.0 line is below 0.005.
     assert veto == 0.005
     assert effect == {
@@ -145,22 +151,21 @@ def test_the_second_look_lets_through_what_out_of_fold_scores_allow() -> None:
     }
     # A harmful line the rules miss does not count: they are not what the second look drops.
     rule_caught[:200] = False
-    assert collection_model.choose_veto(scores, labels, rule_caught)[0] == max(collection_model.VETO_GRID)
+    assert collection_model.choose_veto(harm, labels, rule_caught)[0] == max(collection_model.VETO_GRID)
 
 
 class _FixedScores:
-    """Stands in for the collection model in the screen: every message gets the same probabilities."""
+    """Stands in for the collection model in the screen: every message gets the same scores."""
 
     def __init__(self, top: float, veto: float) -> None:
         self.top = top
         self.veto = veto
-        self.thresholds = np.full(len(CATEGORIES), 0.99)
 
-    def thresholds_for(self, lang: str) -> Any:
-        return self.thresholds
+    def threshold_for(self, lang: str) -> float:
+        return 0.99
 
-    def probabilities(self, texts: Any, normalised: Any = None) -> Any:
-        return np.full((len(texts), len(CATEGORIES)), self.top)
+    def assess(self, texts: Any, normalised: Any = None) -> Any:
+        return np.full((len(texts), len(CATEGORIES)), self.top), np.full(len(texts), self.top)
 
 
 @pytest.mark.parametrize(

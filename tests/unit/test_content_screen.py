@@ -363,17 +363,21 @@ def test_words_in_the_borrowers_turn_are_not_the_collectors(harmful: str, lookal
 
 
 class FakeCollection:
-    thresholds = np.full(len(CATEGORIES), 0.99)
-
-    def thresholds_for(self, lang: str) -> NDArray[np.float64]:
-        return self.thresholds
+    veto = 0.0
 
     def __init__(self) -> None:
         self.calls: list[tuple[list[str], list[str]]] = []
 
-    def probabilities(self, texts: Sequence[str], normalised: Sequence[str]) -> NDArray[np.float64]:
+    def threshold_for(self, lang: str) -> float:
+        return 0.99
+
+    def assess(
+        self, texts: Sequence[str], normalised: Sequence[str]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         self.calls.append((list(texts), list(normalised)))
-        return np.zeros((len(texts), len(CATEGORIES)), dtype=np.float64)
+        return np.zeros((len(texts), len(CATEGORIES)), dtype=np.float64), np.zeros(
+            len(texts), dtype=np.float64
+        )
 
 
 def test_the_collection_model_gets_the_original_text_and_the_normalised(
@@ -400,7 +404,9 @@ def test_the_collection_model_gets_the_original_text_and_the_normalised(
     ],
 )
 def test_innocent_words_containing_abuse_stay_clean(text: str) -> None:
-    assert screen(text).verdict == "ok"
+    # Word boundaries are the rules' business. The collection model, which judges whole messages,
+    # sends two of these to review (a relay and a court mention: docs/content.md lists them).
+    assert screen(text, use_model=False).verdict == "ok"
 
 
 # --- the JSON object of content.md ---------------------------------------------------------

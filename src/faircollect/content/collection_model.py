@@ -58,6 +58,8 @@ from faircollect.content.normalise import fold_case, fold_diacritics, fold_width
 __all__ = [
     "C_GRID",
     "DEFAULT_PATH",
+    "EXTRA_P",
+    "HEADS",
     "TARGET_FALSE_ALARMS",
     "THRESHOLD_LANGS",
     "TRAINABLE",
@@ -65,16 +67,22 @@ __all__ = [
     "VETO_LOSS",
     "CollectionModel",
     "Words",
+    "categories_of",
     "default_model",
+    "harm_of",
     "main",
     "train",
 ]
 
-FORMAT: Final = "faircollect-collection-linear/4"
+FORMAT: Final = "faircollect-collection-linear/5"
 DEFAULT_PATH: Final = Path(__file__).resolve().parent / "models" / "collection.npz"
 C_GRID: Final = (30.0, 100.0, 300.0)
 # Out-of-fold share of clean training lines a category's threshold may flag.
 TARGET_FALSE_ALARMS: Final = 0.02
+# The heads: one per category, and one for any harm (a line with any label).
+HEADS: Final = (*CATEGORIES, "harmful")
+# A flagged message gets its likeliest category and any other this probable.
+EXTRA_P: Final = 0.8
 # Thresholds are set per language (the screen's detect_lang): English lines, fewer in training,
 # drew more false alarms on new text at one shared threshold.
 THRESHOLD_LANGS: Final = ("zh", "en")
@@ -144,40 +152,57 @@ def features_of(features: Features, words: Words, originals: Sequence[str], norm
     return sp.hstack([features.transform(normalised), words.transform(originals)], format="csr")
 
 
+def harm_of(raw: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The harm score of each row of the heads' probabilities: the mean of the any-harm head and
+    the highest category head (each alone found fewer harmful lines at the same false alarms)."""
+    return np.asarray((raw[:, -1] + raw[:, :-1].max(axis=1)) / 2.0, dtype=np.float64)
+
+
+def categories_of(probabilities: NDArray[np.float64]) -> list[int]:
+    """The categories a flagged message is given: the likeliest, and any other at ``EXTRA_P`` or more."""
+    best = int(np.argmax(probabilities))
+    return [k for k in range(len(probabilities)) if k == best or probabilities[k] >= EXTRA_P]
+
+
 @dataclass(frozen=True, eq=False)
 class CollectionModel:
-    """Per-category linear weights over ``features`` and ``words``, and thresholds per language and category."""
+    """Linear weights over ``features`` and ``words`` for the five categories and any harm, and
+    one harm threshold per language."""
 
     features: Features
     words: Words
-    coef: NDArray[np.float32]  # (len(CATEGORIES), n_features)
-    intercept: NDArray[np.float64]  # (len(CATEGORIES),)
-    thresholds: NDArray[np.float64]  # (len(THRESHOLD_LANGS), len(CATEGORIES))
-    # Below this highest-category probability, the screen lets a message's rule findings go
-    # (the second look); 0.0 turns the second look off.
+    coef: NDArray[np.float32]  # (len(HEADS), n_features)
+    intercept: NDArray[np.float64]  # (len(HEADS),)
+    thresholds: NDArray[np.float64]  # (len(THRESHOLD_LANGS),)
+    # Below this harm score, the screen lets a message's rule findings go (the second look);
+    # 0.0 turns the second look off.
     veto: float = 0.0
     _weights: NDArray[np.float64] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        k = len(CATEGORIES)
+        k = len(HEADS)
         if self.coef.shape != (k, self.n_features):
             raise ValueError(f"coef has shape {self.coef.shape}, expected ({k}, {self.n_features})")
         if self.intercept.shape != (k,):
-            raise ValueError("intercept needs one value per category")
-        if self.thresholds.shape != (len(THRESHOLD_LANGS), k):
-            raise ValueError(
-                f"thresholds need one row per language ({', '.join(THRESHOLD_LANGS)}) and category"
-            )
+            raise ValueError("intercept needs one value per head")
+        if self.thresholds.shape != (len(THRESHOLD_LANGS),):
+            raise ValueError(f"thresholds need one value per language ({', '.join(THRESHOLD_LANGS)})")
         if not 0.0 <= self.veto < 0.5:
             raise ValueError(f"veto must be in [0, 0.5), not {self.veto}")
         # The (n_features, k) float64 weights, built once (15 MB), so that a one-message score
         # is a sparse-times-dense product, not a copy of the weights.
         object.__setattr__(self, "_weights", np.ascontiguousarray(self.coef.T, dtype=np.float64))
 
-    def thresholds_for(self, lang: str) -> NDArray[np.float64]:
-        """The per-category thresholds for a message the screen takes to be in ``lang`` (zh or en)."""
-        row: NDArray[np.float64] = self.thresholds[THRESHOLD_LANGS.index(lang)]
-        return row
+    def threshold_for(self, lang: str) -> float:
+        """The harm threshold for a message the screen takes to be in ``lang`` (zh or en)."""
+        return float(self.thresholds[THRESHOLD_LANGS.index(lang)])
+
+    def assess(
+        self, texts: Sequence[str], normalised: Sequence[str] | None = None
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """(len(texts), 5) category probabilities and (len(texts),) harm scores (``harm_of``)."""
+        raw = self._raw(texts, normalised)
+        return raw[:, : len(CATEGORIES)], harm_of(raw)
 
     @property
     def n_features(self) -> int:
@@ -191,6 +216,10 @@ class CollectionModel:
         ``normalised`` may give ``normalise(t).text`` of each text when the caller has it
         already (the screen does); otherwise it is computed here.
         """
+        return self._raw(texts, normalised)[:, : len(CATEGORIES)]
+
+    def _raw(self, texts: Sequence[str], normalised: Sequence[str] | None) -> NDArray[np.float64]:
+        """(len(texts), len(HEADS)) probabilities of every head."""
         if isinstance(texts, str) or isinstance(normalised, str):
             raise TypeError("probabilities takes a sequence of texts, not one string")
         if normalised is None:
@@ -198,7 +227,7 @@ class CollectionModel:
         if len(normalised) != len(texts):
             raise ValueError("normalised must have one entry per text")
         if not texts:
-            return np.zeros((0, len(CATEGORIES)), dtype=np.float64)
+            return np.zeros((0, len(HEADS)), dtype=np.float64)
         logits = features_of(self.features, self.words, texts, normalised) @ self._weights
         return _sigmoid(np.asarray(logits, dtype=np.float64) + self.intercept)
 
@@ -207,7 +236,7 @@ class CollectionModel:
             np.savez_compressed(
                 fh,
                 format=np.array(FORMAT),
-                categories=np.array(CATEGORIES),
+                categories=np.array(HEADS),
                 coef=self.coef.astype(np.float32),
                 intercept=self.intercept.astype(np.float64),
                 thresholds=self.thresholds.astype(np.float64),
@@ -221,7 +250,7 @@ class CollectionModel:
         with np.load(path or DEFAULT_PATH, allow_pickle=False) as data:
             if str(data["format"]) != FORMAT:
                 raise ValueError(f"unknown model format {data['format']!s}")
-            if tuple(str(c) for c in data["categories"]) != CATEGORIES:
+            if tuple(str(c) for c in data["categories"]) != HEADS:
                 raise ValueError("the model's categories are not this screen's")
             return cls(
                 features=Features.from_arrays(data),
@@ -277,40 +306,35 @@ def _out_of_fold(
 
 
 def _thresholds(
-    scores: NDArray[np.float64], labels: NDArray[np.int64], langs: Sequence[str] | None = None
+    harm: NDArray[np.float64], labels: NDArray[np.int64], langs: Sequence[str]
 ) -> NDArray[np.float64]:
-    """Per language and category, the lowest threshold keeping out-of-fold alarms on that language's
-    clean lines within target (without ``langs``, one set of thresholds for both languages)."""
-    if langs is None:
-        return np.tile(_category_thresholds(scores, labels), (len(THRESHOLD_LANGS), 1))
+    """Per language, the lowest harm threshold keeping out-of-fold alarms on that language's clean
+    lines within ``TARGET_FALSE_ALARMS`` (and at least 0.5)."""
+    clean = ~np.asarray(labels.any(axis=1), dtype=bool)
     of = np.asarray(langs)
-    return np.stack(
-        [_category_thresholds(scores[of == lang], labels[of == lang]) for lang in THRESHOLD_LANGS]
-    )
-
-
-def _category_thresholds(scores: NDArray[np.float64], labels: NDArray[np.int64]) -> NDArray[np.float64]:
-    clean = ~labels.any(axis=1)
-    allowed = int(np.floor(TARGET_FALSE_ALARMS * clean.sum() / len(CATEGORIES)))
-    out = np.zeros(len(CATEGORIES), dtype=np.float64)
-    for k in range(len(CATEGORIES)):
-        clean_scores = np.sort(scores[clean, k])[::-1]
-        # Above the (allowed+1)-th highest clean score, at least 0.5.
-        out[k] = max(0.5, float(clean_scores[allowed]) + 1e-6) if len(clean_scores) > allowed else 0.5
+    out = np.full(len(THRESHOLD_LANGS), 0.5, dtype=np.float64)
+    for row, lang in enumerate(THRESHOLD_LANGS):
+        scores = np.sort(harm[clean & (of == lang)])[::-1]
+        allowed = int(np.floor(TARGET_FALSE_ALARMS * len(scores)))
+        if len(scores) > allowed:
+            # Above the (allowed+1)-th highest clean score.
+            out[row] = max(0.5, float(scores[allowed]) + 1e-6)
     return out
 
 
 def _measure(
-    scores: NDArray[np.float64],
-    labels: NDArray[np.int64],
-    thresholds: NDArray[np.float64],
-    langs: Sequence[str] | None = None,
+    raw: NDArray[np.float64], labels: NDArray[np.int64], thresholds: NDArray[np.float64], langs: Sequence[str]
 ) -> dict[str, float]:
-    rows = np.array([THRESHOLD_LANGS.index(lang) for lang in langs]) if langs is not None else 0
-    flags = scores >= thresholds[rows] if langs is not None else scores >= thresholds[0]
+    limit = thresholds[np.array([THRESHOLD_LANGS.index(lang) for lang in langs], dtype=np.int64)]
+    flagged = harm_of(raw) >= limit
     harmful = np.asarray(labels.any(axis=1), dtype=bool)
-    flagged = np.asarray(flags.any(axis=1), dtype=bool)
-    right = np.asarray((flags & (labels == 1)).any(axis=1), dtype=bool)
+    right = np.array(
+        [
+            bool(flag) and any(labels[i, k] for k in categories_of(raw[i, : len(CATEGORIES)]))
+            for i, flag in enumerate(flagged)
+        ],
+        dtype=bool,
+    )
     return {
         "harmful_recall": round(float(flagged[harmful].mean()), 4),
         "right_category": round(float(right[harmful].mean()), 4),
@@ -319,18 +343,18 @@ def _measure(
 
 
 def choose_veto(
-    scores: NDArray[np.float64], labels: NDArray[np.int64], rule_caught: NDArray[np.bool_]
+    harm: NDArray[np.float64], labels: NDArray[np.int64], rule_caught: NDArray[np.bool_]
 ) -> tuple[float, dict[str, float]]:
     """The highest ``VETO_GRID`` value letting through at most ``VETO_LOSS`` of rule-caught harmful lines.
 
-    ``scores`` are out-of-fold probabilities, ``rule_caught`` whether the rules flag each line.
+    ``harm`` are out-of-fold harm scores, ``rule_caught`` whether the rules flag each line.
     Returns the value and what it costs and saves on the training lines (the saving is in-sample
     for the rules, which were written against these lines, so it understates the effect on new text).
     """
     harmful = np.asarray(labels.any(axis=1), dtype=bool)
     caught = rule_caught & harmful
     flagged_clean = rule_caught & ~harmful
-    top = scores.max(axis=1)
+    top = harm
     chosen = 0.0
     for value in VETO_GRID:
         if caught.sum() and float((top[caught] < value).mean()) > VETO_LOSS:
@@ -379,10 +403,11 @@ def train(
 
     # Thresholds per language as the screen will take it (a mixed line may be either).
     screen_langs = [detect_lang(text) for text in texts]
+    heads = np.hstack([labels, labels.any(axis=1, keepdims=True).astype(np.int64)])
     grid: list[dict[str, Any]] = []
     for c in C_GRID:
-        scores = _out_of_fold(x, labels, c, seed, extra, extra_source)
-        thresholds = _thresholds(scores, labels, screen_langs)
+        scores = _out_of_fold(x, heads, c, seed, extra, extra_source)
+        thresholds = _thresholds(harm_of(scores), labels, screen_langs)
         grid.append(
             {
                 "C": c,
@@ -394,12 +419,12 @@ def train(
     chosen = max(grid, key=lambda row: (row["harmful_recall"], -row["C"]))
     c = float(chosen["C"])
     rule_caught = np.array([r.verdict != "ok" for r in screen_many(texts, use_model=False)], dtype=bool)
-    veto, veto_effect = choose_veto(chosen["scores"], labels, rule_caught)
-    fit_x, fit_labels = x, labels
+    veto, veto_effect = choose_veto(harm_of(chosen["scores"]), labels, rule_caught)
+    fit_x, fit_labels = x, heads
     if extra is not None:
         fit_x = sp.vstack([x, extra], format="csr")
-        fit_labels = np.vstack([labels, np.zeros((len(made), labels.shape[1]), dtype=np.int64)])
-    fitted = [_fit_one(fit_x, fit_labels[:, k], c, seed) for k in range(len(CATEGORIES))]
+        fit_labels = np.vstack([heads, np.zeros((len(made), heads.shape[1]), dtype=np.int64)])
+    fitted = [_fit_one(fit_x, fit_labels[:, k], c, seed) for k in range(len(HEADS))]
     model = CollectionModel(
         features=FEATURES,
         words=WORDS,
@@ -434,12 +459,10 @@ def train(
             "C": c,
             "C_grid": list(C_GRID),
             "chosen_by": f"best {FOLDS}-fold out-of-fold harmful recall at the thresholds below",
-            "thresholds": {
-                lang: dict(
-                    zip(CATEGORIES, [round(float(t), 4) for t in model.thresholds_for(lang)], strict=True)
-                )
-                for lang in THRESHOLD_LANGS
-            },
+            "heads": list(HEADS),
+            "harm_score": "mean of the any-harm head and the highest category head",
+            "categories_given": f"the likeliest, and any other at probability {EXTRA_P} or more",
+            "thresholds": {lang: round(model.threshold_for(lang), 4) for lang in THRESHOLD_LANGS},
             "threshold_rule": f"out-of-fold false alarms on each language's clean lines at most {TARGET_FALSE_ALARMS} in all",
             "seed": seed,
         },

@@ -18,6 +18,12 @@ predictions reach REVIEW (and BLOCK from ``MODEL_BLOCK_P``). Both thresholds
 were set on the evaluation set's tune split only. When the module (or a
 library it needs) cannot be imported, the screen is lexicon and patterns only;
 ``model_available()`` says which.
+
+The collection model (``faircollect.content.collection_model``) scores every
+message with text, in both languages: a harm score at or above its language's
+threshold adds a REVIEW-level finding (rule ``model``) for the likeliest
+category; a harm score below its ``veto`` lets the message's rule findings go
+(the second look), and they are kept in ``ScreenResult.overruled``.
 """
 
 from __future__ import annotations
@@ -201,24 +207,25 @@ def screen_many(
         ]
         if wanted:
             # The original text (its word block needs English word boundaries) and the normalised.
-            probabilities = classifier.probabilities(
+            probabilities, harm = classifier.assess(
                 [items[i] for i in wanted], [views[i].norm.text for i in wanted]
             )
-            veto = float(getattr(classifier, "veto", 0.0))
+            veto = float(classifier.veto)
             for row, i in enumerate(wanted):
-                thresholds = classifier.thresholds_for(lang if lang != "auto" else detect_lang(items[i]))
-                if hits[i] and float(probabilities[row].max()) < veto:
+                score_of_harm = float(harm[row])
+                if hits[i] and score_of_harm < veto:
                     # The second look: the model all but rules out what the rules found.
                     overruled[i] = hits[i]
                     hits[i] = []
-                for k, category in enumerate(CATEGORIES):
-                    p = float(probabilities[row, k])
-                    threshold = float(thresholds[k])
-                    if p >= threshold:
-                        # REVIEW and up, never BLOCK: this layer asks a person to look.
-                        score = REVIEW + (BLOCK - REVIEW) * 0.9 * (p - threshold) / max(1e-9, 1.0 - threshold)
+                threshold = classifier.threshold_for(lang if lang != "auto" else detect_lang(items[i]))
+                if score_of_harm >= threshold:
+                    # REVIEW and up, never BLOCK: this layer asks a person to look.
+                    score = REVIEW + (BLOCK - REVIEW) * 0.9 * (score_of_harm - threshold) / max(
+                        1e-9, 1.0 - threshold
+                    )
+                    for k in _categories_of(probabilities[row]):
                         collection.setdefault(i, []).append(
-                            Finding(category, score, ((0, len(items[i])),), "model")
+                            Finding(CATEGORIES[k], score, ((0, len(items[i])),), "model")
                         )
 
     if not model_findings and not collection and not overruled:
@@ -230,6 +237,12 @@ def screen_many(
     for i, let_go in overruled.items():
         results[i] = replace(results[i], overruled=_result(items[i], let_go, ()).categories)
     return results
+
+
+def _categories_of(probabilities: Any) -> list[int]:
+    from faircollect.content.collection_model import categories_of
+
+    return categories_of(probabilities)
 
 
 @cache
