@@ -78,7 +78,7 @@ def test_training_writes_an_artifact_that_scores_the_same_after_loading(tmp_path
     assert np.allclose(loaded.probabilities(sample), again.probabilities(sample))
 
 
-@pytest.mark.parametrize("splits", ["tune,holdout", "holdout", "dev,test3", "test3", "train2,all", ""])
+@pytest.mark.parametrize("splits", ["tune,holdout", "holdout", "dev,test4", "test4", "train2,all", ""])
 def test_training_refuses_the_held_out_sets(splits: str, monkeypatch: pytest.MonkeyPatch) -> None:
     read: list[str] = []
     monkeypatch.setattr("faircollect.content.evaluate.load", lambda split, **_: read.append(split) or [])
@@ -88,10 +88,20 @@ def test_training_refuses_the_held_out_sets(splits: str, monkeypatch: pytest.Mon
 
 
 def test_training_defaults_to_the_development_sets() -> None:
-    assert collection_model.TRAINABLE == ("tune", "dev", "train2", "train3", "test2", "train4", "train5")
+    assert collection_model.TRAINABLE == (
+        "tune",
+        "dev",
+        "train2",
+        "train3",
+        "test2",
+        "train4",
+        "train5",
+        "test3",
+        "train6",
+    )
     card = default_model_card()
     assert set(card["data"]["sources"]) <= set(collection_model.TRAINABLE)
-    assert "test3" in card["data"]["never_read"]
+    assert "test4" in card["data"]["never_read"]
 
 
 def default_model_card() -> dict[str, Any]:
@@ -189,3 +199,33 @@ def test_the_screen_lets_rule_hits_go_only_below_the_veto(
     else:
         assert result.verdict == ruled.verdict
         assert result.overruled == ()
+
+
+class _ShortSentencesOnly:
+    """Harmful-sounding only when the harmful words stand in a short text (a sentence, not a letter)."""
+
+    veto = 0.1
+
+    def threshold_for(self, lang: str) -> float:
+        return 0.99
+
+    def assess(self, texts: Any, normalised: Any = None) -> Any:
+        harm = np.array([0.9 if "以贷养贷" in t and len(t) < 40 else 0.01 for t in texts])
+        return np.zeros((len(texts), len(CATEGORIES))), harm
+
+
+def test_the_second_look_asks_about_the_sentence_the_rule_matched_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    import faircollect.content.screen as screen_module
+
+    monkeypatch.setattr(screen_module, "_collection_model", lambda: _ShortSentencesOnly())
+    polite = "尊敬的客户您好，感谢您一直以来的支持与信任，我们理解您近期的困难。"
+    letter = polite + "建议您以贷养贷，先去别的平台借一笔还上。" + polite
+    assert screen(letter, use_model=False).verdict != "ok"
+    kept = screen_module.screen(letter)
+    # The whole letter scores 0.01, below the veto, but the sentence with the rule hit scores 0.9.
+    assert kept.verdict != "ok"
+    assert kept.overruled == ()
+    # A one-sentence message has no sentence to ask about apart from itself: let go.
+    single = "据说有人以贷养贷，" + "我们" * 20 + "不评论"
+    assert screen(single, use_model=False).verdict != "ok"
+    assert screen_module.screen(single).verdict == "ok"

@@ -38,12 +38,25 @@ __all__ = ["DEFAULT_DIR", "SPLITS", "Counts", "Line", "Report", "evaluate", "loa
 
 # <repo>/evaluation/content, from <repo>/src/faircollect/content/evaluate.py.
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "evaluation" / "content"
-SPLITS = ("tune", "dev", "train2", "train3", "test2", "train4", "train5", "holdout", "test3")
+SPLITS = (
+    "tune",
+    "dev",
+    "train2",
+    "train3",
+    "test2",
+    "train4",
+    "train5",
+    "test3",
+    "train6",
+    "holdout",
+    "test4",
+)
 # Sets written later, each by a separate author, as files of their own (<name>/zh.jsonl and
 # <name>/en.jsonl, or one file per author, <name>/<author>_zh.jsonl or <name>/zh_<author>.jsonl):
-# dev, train2, train3, train4 and train5 for development; test2 was a fresh held-out set, measured once
-# (stop 8) and used for development since; test3 is the fresh held-out set now.
-SEPARATE = ("dev", "train2", "train3", "test2", "train4", "train5", "test3")
+# dev, train2, train3, train4, train5 and train6 for development; test2 (stop 8) and test3 (stop 9)
+# were fresh held-out sets, each measured once and used for development since; test4 is the fresh
+# held-out set now.
+SEPARATE = ("dev", "train2", "train3", "test2", "train4", "train5", "test3", "train6", "test4")
 LANGS = ("zh", "en")
 
 
@@ -193,7 +206,7 @@ class Report:
 
 #: Sets measured only on what is new in them: a line whose text also occurs in any other set
 #: (where it may have been tuned on) is left out and counted.
-FRESH = ("test3",)
+FRESH = ("test4",)
 
 
 def _fresh(lines: list[Line], directory: Path | None) -> tuple[list[Line], int]:

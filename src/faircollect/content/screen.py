@@ -211,9 +211,13 @@ def screen_many(
                 [items[i] for i in wanted], [views[i].norm.text for i in wanted]
             )
             veto = float(classifier.veto)
+            # The second look asks about the sentences the rules matched in as well as the whole
+            # message: in a long polite message the whole dilutes one harmful sentence.
+            doubted = [i for row, i in enumerate(wanted) if hits[i] and float(harm[row]) < veto]
+            sentence_harm = _sentence_harm(classifier, items, hits, doubted)
             for row, i in enumerate(wanted):
                 score_of_harm = float(harm[row])
-                if hits[i] and score_of_harm < veto:
+                if hits[i] and max(score_of_harm, sentence_harm.get(i, 0.0)) < veto:
                     # The second look: the model all but rules out what the rules found.
                     overruled[i] = hits[i]
                     hits[i] = []
@@ -237,6 +241,32 @@ def screen_many(
     for i, let_go in overruled.items():
         results[i] = replace(results[i], overruled=_result(items[i], let_go, ()).categories)
     return results
+
+
+_SENTENCE = re.compile(r"[^。！？!?\n；;]+[。！？!?\n；;]*")
+
+
+def _sentence_harm(
+    classifier: Any, items: Sequence[str], hits: Sequence[Sequence[Hit]], rows: Sequence[int]
+) -> dict[int, float]:
+    """For each message in ``rows``, the highest harm score of the sentences its rule hits fall in
+    (only when the message has more than one sentence)."""
+    asked: list[tuple[int, str]] = []
+    for i in rows:
+        text = items[i]
+        sentences = [m for m in _SENTENCE.finditer(text) if m.group().strip()]
+        if len(sentences) < 2:
+            continue
+        for m in sentences:
+            start, end = m.span()
+            if any(h.span[0] < end and h.span[1] > start for h in hits[i]):
+                asked.append((i, m.group().strip()))
+    out: dict[int, float] = {}
+    if asked:
+        _, harm = classifier.assess([text for _, text in asked])
+        for (i, _), value in zip(asked, harm.tolist(), strict=True):
+            out[i] = max(out.get(i, 0.0), float(value))
+    return out
 
 
 def _categories_of(probabilities: Any) -> list[int]:
