@@ -78,7 +78,7 @@ def test_training_writes_an_artifact_that_scores_the_same_after_loading(tmp_path
     assert np.allclose(loaded.probabilities(sample), again.probabilities(sample))
 
 
-@pytest.mark.parametrize("splits", ["tune,holdout", "holdout", "dev,test4", "test4", "train2,all", ""])
+@pytest.mark.parametrize("splits", ["tune,holdout", "holdout", "dev,test5", "test5", "train2,all", ""])
 def test_training_refuses_the_held_out_sets(splits: str, monkeypatch: pytest.MonkeyPatch) -> None:
     read: list[str] = []
     monkeypatch.setattr("faircollect.content.evaluate.load", lambda split, **_: read.append(split) or [])
@@ -101,7 +101,7 @@ def test_training_defaults_to_the_development_sets() -> None:
     )
     card = default_model_card()
     assert set(card["data"]["sources"]) <= set(collection_model.TRAINABLE)
-    assert "test4" in card["data"]["never_read"]
+    assert "test5" in card["data"]["never_read"]
 
 
 def default_model_card() -> dict[str, Any]:
@@ -229,3 +229,17 @@ def test_the_second_look_asks_about_the_sentence_the_rule_matched_in(monkeypatch
     single = "据说有人以贷养贷，" + "我们" * 20 + "不评论"
     assert screen(single, use_model=False).verdict != "ok"
     assert screen_module.screen(single).verdict == "ok"
+
+
+def test_the_second_look_never_lets_a_block_strength_term_of_abuse_go(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import faircollect.content.screen as screen_module
+
+    monkeypatch.setattr(screen_module, "_collection_model", lambda: _FixedScores(0.01, 0.3))
+    text = "你这个傻逼，赶紧去以贷养贷把钱还上"
+    ruled = screen(text, use_model=False)
+    assert {f.category for f in ruled.categories} >= {"insult", "inducement"}
+    result = screen_module.screen(text)
+    assert [f.category for f in result.categories] == ["insult"]
+    assert [f.category for f in result.overruled] == ["inducement"]

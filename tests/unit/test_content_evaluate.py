@@ -25,7 +25,8 @@ def _row(i: str, text: str, labels: list[str], **extra: object) -> dict[str, obj
 @pytest.mark.parametrize("name", SEPARATE)
 def test_each_separate_set_loads_in_both_languages_with_known_labels(name: str) -> None:
     lines = load(name)
-    assert {line.lang for line in lines} == {"zh", "en"}
+    # train7 was written in English only (the weaker language on test4).
+    assert {line.lang for line in lines} == ({"en"} if name == "train7" else {"zh", "en"})
     assert len({line.id for line in lines}) == len(lines)
     for line in lines:
         assert line.labels <= set(CATEGORIES)
@@ -39,25 +40,25 @@ def test_a_fresh_set_leaves_out_lines_found_in_the_other_sets(tmp_path: Path) ->
         _write(tmp_path / name / "zh.jsonl", [_row(f"{name}-1", f"{name} 您好", [])])
         _write(tmp_path / name / "en.jsonl", [_row(f"{name}-2", f"{name} hello", [])])
     _write(
-        tmp_path / "test4" / "zh.jsonl",
+        tmp_path / "test5" / "zh.jsonl",
         [_row("t-1", "你个 傻逼！", ["insult"]), _row("t-2", "新的一句话", [])],
     )
-    _write(tmp_path / "test4" / "en.jsonl", [_row("t-3", "pay now you DEADBEAT", ["insult"])])
-    assert FRESH == ("test4",)
-    kept, left_out = _fresh(load("test4", directory=tmp_path), tmp_path)
+    _write(tmp_path / "test5" / "en.jsonl", [_row("t-3", "pay now you DEADBEAT", ["insult"])])
+    assert FRESH == ("test5",)
+    kept, left_out = _fresh(load("test5", directory=tmp_path), tmp_path)
     assert [line.id for line in kept] == ["t-2"]
     assert left_out == 2
 
 
 def test_a_fresh_set_is_measured_on_its_new_lines_only(tmp_path: Path) -> None:
-    # Written here, not read from evaluation/content/test4: every count below is this fixture's.
+    # Written here, not read from evaluation/content/test5: every count below is this fixture's.
     _write(tmp_path / "zh.jsonl", [_row("zh-1", "你个傻逼", ["insult"], split="tune")])
     _write(tmp_path / "en.jsonl", [_row("en-1", "Thanks for your payment.", [], split="tune")])
     for name in ("dev", "train2"):
         _write(tmp_path / name / "zh.jsonl", [_row(f"{name}-1", f"{name} 您好", [])])
         _write(tmp_path / name / "en.jsonl", [_row(f"{name}-2", f"{name} hello", [])])
     _write(
-        tmp_path / "test4" / "zh.jsonl",
+        tmp_path / "test5" / "zh.jsonl",
         [
             _row("t-1", "你个 傻逼！", ["insult"]),  # also in tune: left out
             _row("t-2", "再不还钱就打断你的腿", ["threat"]),
@@ -65,9 +66,9 @@ def test_a_fresh_set_is_measured_on_its_new_lines_only(tmp_path: Path) -> None:
         ],
     )
     _write(
-        tmp_path / "test4" / "en.jsonl", [_row("t-4", "We know where your kids go to school.", ["threat"])]
+        tmp_path / "test5" / "en.jsonl", [_row("t-4", "We know where your kids go to school.", ["threat"])]
     )
-    report = evaluate("test4", use_model=False, directory=tmp_path)
+    report = evaluate("test5", use_model=False, directory=tmp_path)
     assert report.left_out == 1
     assert (report.overall.harmful, report.overall.caught) == (2, 2)
     assert (report.overall.lookalike, report.overall.lookalike_alarms) == (1, 0)
@@ -75,12 +76,12 @@ def test_a_fresh_set_is_measured_on_its_new_lines_only(tmp_path: Path) -> None:
 
 
 def test_a_separate_set_may_name_its_files_by_language_then_author(tmp_path: Path) -> None:
-    _write(tmp_path / "test4" / "zh_a.jsonl", [_row("a-1", "您好", [])])
-    _write(tmp_path / "test4" / "zh_b.jsonl", [_row("b-1", "再见", [])])
-    _write(tmp_path / "test4" / "w_zh.jsonl", [_row("w-1", "谢谢", [])])
-    _write(tmp_path / "test4" / "en.jsonl", [_row("e-1", "Hello", [])])
-    _write(tmp_path / "test4" / "README_zh_a.md", [])
-    lines = load("test4", directory=tmp_path)
+    _write(tmp_path / "test5" / "zh_a.jsonl", [_row("a-1", "您好", [])])
+    _write(tmp_path / "test5" / "zh_b.jsonl", [_row("b-1", "再见", [])])
+    _write(tmp_path / "test5" / "w_zh.jsonl", [_row("w-1", "谢谢", [])])
+    _write(tmp_path / "test5" / "en.jsonl", [_row("e-1", "Hello", [])])
+    _write(tmp_path / "test5" / "README_zh_a.md", [])
+    lines = load("test5", directory=tmp_path)
     assert sorted((line.lang, line.id) for line in lines) == [
         ("en", "e-1"),
         ("zh", "a-1"),
