@@ -88,17 +88,11 @@ def test_training_refuses_the_held_out_sets(splits: str, monkeypatch: pytest.Mon
 
 
 def test_training_defaults_to_the_development_sets() -> None:
-    assert collection_model.TRAINABLE == (
-        "tune",
-        "dev",
-        "train2",
-        "train3",
-        "test2",
-        "train4",
-        "train5",
-        "test3",
-        "train6",
-    )
+    from faircollect.content.evaluate import DEVELOPMENT, FRESH
+
+    trainable = collection_model.TRAINABLE
+    assert trainable == ("tune", *DEVELOPMENT)
+    assert not set(trainable) & {"holdout", *FRESH}
     card = default_model_card()
     assert set(card["data"]["sources"]) <= set(collection_model.TRAINABLE)
     assert "test5" in card["data"]["never_read"]

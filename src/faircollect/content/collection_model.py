@@ -52,6 +52,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from faircollect.content.augment import reported_lookalikes
+from faircollect.content.evaluate import DEVELOPMENT
 from faircollect.content.lexicon import CATEGORIES
 from faircollect.content.model import Features, _hashed, _sigmoid, _versions, sha256_of
 from faircollect.content.normalise import fold_case, fold_diacritics, fold_width, normalise
@@ -97,19 +98,7 @@ VETO_GRID: Final = tuple(round(0.005 * i, 3) for i in range(61))  # 0.0 .. 0.3
 FEATURES: Final = Features(char_ngram=(1, 3), char_n_features=2**18, pinyin_n_features=2**17)
 FOLDS: Final = 5
 # The only splits a model may be fitted on; the holdout and test5 are for measuring, never for fitting.
-TRAINABLE: Final = (
-    "tune",
-    "dev",
-    "train2",
-    "train3",
-    "test2",
-    "train4",
-    "train5",
-    "test3",
-    "train6",
-    "test4",
-    "train7",
-)
+TRAINABLE: Final = ("tune", *DEVELOPMENT)
 _LATIN_WORD: Final = re.compile(r"[a-z][a-z']*|[0-9]+")
 
 

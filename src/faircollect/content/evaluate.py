@@ -34,43 +34,32 @@ from pathlib import Path
 from faircollect.content.lexicon import CATEGORIES
 from faircollect.content.screen import screen_many
 
-__all__ = ["DEFAULT_DIR", "SPLITS", "Counts", "Line", "Report", "evaluate", "load", "main", "write_between"]
+__all__ = [
+    "DEFAULT_DIR",
+    "DEVELOPMENT",
+    "FRESH",
+    "SPLITS",
+    "Counts",
+    "Line",
+    "Report",
+    "evaluate",
+    "load",
+    "main",
+    "write_between",
+]
 
 # <repo>/evaluation/content, from <repo>/src/faircollect/content/evaluate.py.
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "evaluation" / "content"
-SPLITS = (
-    "tune",
-    "dev",
-    "train2",
-    "train3",
-    "test2",
-    "train4",
-    "train5",
-    "test3",
-    "train6",
-    "test4",
-    "train7",
-    "holdout",
-    "test5",
-)
 # Sets written later, each by a separate author, as files of their own (<name>/zh.jsonl and
-# <name>/en.jsonl, or one file per author, <name>/<author>_zh.jsonl or <name>/zh_<author>.jsonl):
-# dev and train2..train7 for development; test2 (stop 8), test3 and test4 (stop 9) were fresh
-# held-out sets, each measured once and used for development since; test5 is the fresh held-out
-# set now.
-SEPARATE = (
-    "dev",
-    "train2",
-    "train3",
-    "test2",
-    "train4",
-    "train5",
-    "test3",
-    "train6",
-    "test4",
-    "train7",
-    "test5",
-)
+# <name>/en.jsonl, or one file per author, <name>/<author>_zh.jsonl or <name>/zh_<author>.jsonl).
+# For development: dev and train2..train7, and test2 (stop 8), test3 and test4 (stop 9), fresh
+# held-out sets each measured once and used for development since.
+DEVELOPMENT = ("dev", "train2", "train3", "test2", "train4", "train5", "test3", "train6", "test4", "train7")
+#: Sets measured only on what is new in them: a line whose text also occurs in any other set
+#: (where it may have been tuned on) is left out and counted. test5 is the fresh held-out set now.
+FRESH = ("test5",)
+SEPARATE = (*DEVELOPMENT, *FRESH)
+SPLITS = ("tune", *DEVELOPMENT, "holdout", *FRESH)
 LANGS = ("zh", "en")
 
 
@@ -216,11 +205,6 @@ class Report:
         for name, cell in rows:
             out.append(f"| {name} | " + " | ".join(cell(counts[g]) for g in groups) + " |")
         return "\n".join(out)
-
-
-#: Sets measured only on what is new in them: a line whose text also occurs in any other set
-#: (where it may have been tuned on) is left out and counted.
-FRESH = ("test5",)
 
 
 def _fresh(lines: list[Line], directory: Path | None) -> tuple[list[Line], int]:
