@@ -218,8 +218,8 @@ def screen_many(
             for row, i in enumerate(wanted):
                 score_of_harm = float(harm[row])
                 if hits[i] and max(score_of_harm, sentence_harm.get(i, 0.0)) < veto:
-                    # The second look: the model all but rules out what the rules found. A term
-                    # of abuse at block strength is kept whatever the model says.
+                    # The second look: the model all but rules out what the rules found. The
+                    # strongest terms of abuse are kept whatever the model says.
                     kept = [h for h in hits[i] if _never_overruled(h)]
                     let_go = [h for h in hits[i] if not _never_overruled(h)]
                     if let_go:
@@ -247,21 +247,15 @@ def screen_many(
     return results
 
 
-# The second look never lets the strongest terms of abuse go: on test4 (spent) it had let
-# 'freeloading bum' and 'f***ing waste of space' through in long polite messages. Keeping them
-# costs look-alike false alarms where a complaint or QA note quotes the word; a person looks.
-NEVER_OVERRULED_INSULT_TERMS = True
-
-
 def _never_overruled(hit: Hit) -> bool:
     """A lexicon term of abuse at the lexicon's strongest (0.95: slurs and profanity, not the words
-    with innocent readings such as 废物 or SB at 0.9)."""
-    return (
-        NEVER_OVERRULED_INSULT_TERMS
-        and hit.category == "insult"
-        and hit.rule == "lexicon"
-        and hit.score >= 0.95
-    )
+    with innocent readings such as 废物 or SB at 0.9).
+
+    The second look never lets these go: on test4 (spent) it had let 'freeloading bum' and
+    'f***ing waste of space' through in long polite messages. Keeping them costs look-alike false
+    alarms where a complaint or QA note quotes the word; a person looks.
+    """
+    return hit.category == "insult" and hit.rule == "lexicon" and hit.score >= 0.95
 
 
 _SENTENCE = re.compile(r"[^。！？!?\n；;]+[。！？!?\n；;]*")
