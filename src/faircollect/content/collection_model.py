@@ -19,11 +19,14 @@ the repository's own labelled collection messages: the ``tune`` split of
 and ``train7`` sets (``evaluation/content/<name>/``). The ``holdout`` split and the fresh
 held-out ``test5`` set are never read here: ``main`` refuses any split outside ``TRAINABLE``.
 
-Each category has its own threshold, chosen by cross-validation on the
-training lines so that the out-of-fold false-alarm rate on clean lines stays
-at or below ``TARGET_FALSE_ALARMS``; the screen turns a probability above the
-threshold into a REVIEW-level finding (rule ``model``): a person looks, it
-never blocks on its own.
+Besides the five category heads there is a sixth, for any harm; a message's
+harm score is the mean of that head and its likeliest category (``harm_of``).
+Each language has one harm threshold, chosen by cross-validation on the
+training lines so that the out-of-fold false-alarm rate on that language's
+clean lines stays at or below ``TARGET_FALSE_ALARMS``; the screen turns a harm
+score above the threshold into a REVIEW-level finding (rule ``model``) for the
+likeliest category: a person looks, it never blocks on its own. Below the
+model's ``veto`` the screen lets rule findings go (the second look).
 
 The artifact is ``models/collection.npz`` (float32 weights, no pickle) with a
 JSON model card beside it. ``python -m faircollect.content.collection_model
@@ -79,7 +82,7 @@ __all__ = [
 FORMAT: Final = "faircollect-collection-linear/5"
 DEFAULT_PATH: Final = Path(__file__).resolve().parent / "models" / "collection.npz"
 C_GRID: Final = (30.0, 100.0, 300.0)
-# Out-of-fold share of clean training lines a category's threshold may flag.
+# Out-of-fold share of a language's clean training lines its harm threshold may flag.
 TARGET_FALSE_ALARMS: Final = 0.02
 # The heads: one per category, and one for any harm (a line with any label).
 HEADS: Final = (*CATEGORIES, "harmful")
@@ -89,7 +92,7 @@ EXTRA_P: Final = 0.8
 # drew more false alarms on new text at one shared threshold.
 THRESHOLD_LANGS: Final = ("zh", "en")
 # The second look at rule hits: a message whose rule findings the model all but rules out (its
-# highest category probability below ``veto``) is let through. ``veto`` is the highest value of
+# harm score below ``veto``) is let through. ``veto`` is the highest value of
 # VETO_GRID at which, out of fold, at most VETO_LOSS of the harmful training lines the rules catch
 # would be let through.
 VETO_LOSS: Final = 0.005
@@ -283,6 +286,14 @@ def _fit_one(x: Any, y: NDArray[np.int64], c: float, seed: int) -> tuple[NDArray
     return np.asarray(classifier.coef_, dtype=np.float32).ravel(), float(classifier.intercept_[0])
 
 
+def _with_clean_rows(x: Any, labels: NDArray[np.int64], clean: Any) -> tuple[Any, NDArray[np.int64]]:
+    """``x`` and ``labels`` with the rows of ``clean`` (no label) appended."""
+    if clean is None or not clean.shape[0]:
+        return x, labels
+    zeros = np.zeros((clean.shape[0], labels.shape[1]), dtype=np.int64)
+    return sp.vstack([x, clean], format="csr"), np.vstack([labels, zeros])
+
+
 def _out_of_fold(
     x: Any, labels: NDArray[np.int64], c: float, seed: int, extra: Any = None, extra_source: Any = None
 ) -> NDArray[np.float64]:
@@ -295,11 +306,8 @@ def _out_of_fold(
     scores = np.zeros(labels.shape, dtype=np.float64)
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
     for fit_rows, score_rows in folds.split(np.zeros(len(harmful)), harmful):
-        fit_x, fit_labels = x[fit_rows], labels[fit_rows]
-        if extra is not None and extra.shape[0]:
-            mine = np.isin(extra_source, fit_rows)
-            fit_x = sp.vstack([fit_x, extra[mine]], format="csr")
-            fit_labels = np.vstack([fit_labels, np.zeros((int(mine.sum()), labels.shape[1]), dtype=np.int64)])
+        mine = extra[np.isin(extra_source, fit_rows)] if extra is not None else None
+        fit_x, fit_labels = _with_clean_rows(x[fit_rows], labels[fit_rows], mine)
         for k in range(labels.shape[1]):
             coef, intercept = _fit_one(fit_x, fit_labels[:, k], c, seed)
             logits = np.asarray(x[score_rows] @ coef.astype(np.float64), dtype=np.float64).ravel()
@@ -356,17 +364,16 @@ def choose_veto(
     harmful = np.asarray(labels.any(axis=1), dtype=bool)
     caught = rule_caught & harmful
     flagged_clean = rule_caught & ~harmful
-    top = harm
     chosen = 0.0
     for value in VETO_GRID:
-        if caught.sum() and float((top[caught] < value).mean()) > VETO_LOSS:
+        if caught.sum() and float((harm[caught] < value).mean()) > VETO_LOSS:
             break
         chosen = value
     return chosen, {
         "rule_caught_harmful": int(caught.sum()),
-        "let_through_harmful": int((top[caught] < chosen).sum()),
+        "let_through_harmful": int((harm[caught] < chosen).sum()),
         "rule_flagged_clean": int(flagged_clean.sum()),
-        "let_through_clean": int((top[flagged_clean] < chosen).sum()),
+        "let_through_clean": int((harm[flagged_clean] < chosen).sum()),
     }
 
 
@@ -422,10 +429,7 @@ def train(
     c = float(chosen["C"])
     rule_caught = np.array([r.verdict != "ok" for r in screen_many(texts, use_model=False)], dtype=bool)
     veto, veto_effect = choose_veto(harm_of(chosen["scores"]), labels, rule_caught)
-    fit_x, fit_labels = x, heads
-    if extra is not None:
-        fit_x = sp.vstack([x, extra], format="csr")
-        fit_labels = np.vstack([heads, np.zeros((len(made), heads.shape[1]), dtype=np.int64)])
+    fit_x, fit_labels = _with_clean_rows(x, heads, extra)
     fitted = [_fit_one(fit_x, fit_labels[:, k], c, seed) for k in range(len(HEADS))]
     model = CollectionModel(
         features=FEATURES,
